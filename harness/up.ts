@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { InputError } from '../src/errors.js';
+import { inspectLab } from '../src/lab/inspect.js';
+import type { LabState } from '../src/lab/state.js';
+import { teardown } from '../src/lab/teardown.js';
+import { up } from '../src/lab/up.js';
+import { SpeakerImpl } from '../src/topology/schema.js';
+import { formatLab } from './output.js';
+import { requireLabPrivileges } from './require-root.js';
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('build a lab from a topology file, start its services and speakers, wait until it is ready')
+    .argument('<file>', 'topology file (YAML)')
+    .option('--name <lab>', "lab name (default: the file's name:), so two labs can run side by side")
+    .option('--impl <speaker>', 'VRRP speaker for every node (keepalived)')
+    .option('--runs-dir <dir>', 'parent of run directories', 'runs')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(async (file: string, o: { name?: string; impl?: string; runsDir: string; json?: boolean }) => {
+      requireLabPrivileges();
+      const impl = o.impl === undefined ? undefined : SpeakerImpl.safeParse(o.impl);
+      if (impl && !impl.success)
+        throw new InputError(`--impl '${o.impl}': expected one of ${SpeakerImpl.options.join(', ')}`);
+      // Ctrl-C or a kill during `up` rolls back whatever the journal says was created.
+      let journal: LabState | undefined;
+      const interrupted = async (signal: NodeJS.Signals) => {
+        console.error(`harness: ${signal} during up: rolling back`);
+        if (journal) await teardown(journal, { adoptUntagged: true });
+        process.exit(130);
+      };
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
+      const started = performance.now();
+      const result = await up({
+        file,
+        name: o.name,
+        impl: impl?.data,
+        runsDir: o.runsDir,
+        progress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${m}`),
+        onJournal: (s) => {
+          journal = s;
+        },
+      });
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      const view = await inspectLab(result.state.lab);
+      const t = result.timings;
+      if (o.json) {
+        console.log(JSON.stringify({ ...view, checks: result.checks, timings: t }, null, 2));
+      } else {
+        if (view) console.log(formatLab(view));
+        for (const c of result.checks) console.log(`\ncheck '${c.name}': ${c.status} ${c.body.trim()}`);
+        console.log(
+          `\nready in ${(t.totalMs / 1000).toFixed(2)} s: network ${t.networkMs.toFixed(0)} ms, services ${t.servicesMs.toFixed(0)} ms, VRRP election ${(t.electionMs / 1000).toFixed(2)} s, checks ${t.checksMs.toFixed(0)} ms`,
+        );
+      }
+    });
+}

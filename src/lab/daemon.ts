@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { open, readFile } from 'node:fs/promises';
+import { RuntimeFailure } from '../errors.js';
+import { isAlive, procStartTime } from './proc.js';
+import type { ProcessRecord } from './state.js';
+
+export interface DaemonSpec {
+  node: string;
+  ns: string;
+  service: string;
+  argv: string[];
+  log: string;
+  runId: string;
+  lab: string;
+  /** Run as this user (setpriv execs, so the recorded pid stays the daemon's). */
+  user?: string;
+  /** A private IPC namespace: shared memory dies with the process, never leaks (PostgreSQL). */
+  privateIpc?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface RunningDaemon {
+  record: ProcessRecord;
+  /** Rejects when the process exits (a daemon that exits during start-up has failed). */
+  exited: Promise<never>;
+}
+
+/**
+ * Starts a long-lived process inside a lab namespace, detached from the harness so the lab outlives
+ * `harness up`. Each step (ip netns exec, unshare, setpriv) execs the next: the pid is the daemon's.
+ * Every process carries the run's tag in its environment.
+ */
+export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
+  const argv = [
+    'netns',
+    'exec',
+    spec.ns,
+    ...(spec.privateIpc ? ['unshare', '--ipc', '--'] : []),
+    ...(spec.user ? ['setpriv', `--reuid=${spec.user}`, `--regid=${spec.user}`, '--init-groups', '--'] : []),
+    ...spec.argv,
+  ];
+  const log = await open(spec.log, 'a');
+  const child = spawn('ip', argv, {
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    env: {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      LANG: 'C.UTF-8',
+      ...spec.env,
+      VRRP_HARNESS_LAB: spec.lab,
+      VRRP_HARNESS_RUN: spec.runId,
+    },
+  });
+  await log.close();
+  const pid = child.pid;
+  if (pid === undefined)
+    throw new RuntimeFailure(`${spec.node}/${spec.service}: could not start ${spec.argv[0]}`);
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      reject(
+        new RuntimeFailure(
+          `${spec.node}/${spec.service} exited during start-up (${signal ?? `code ${code}`})`,
+          `log ${spec.log}`,
+        ),
+      );
+    });
+  });
+  exited.catch(() => {});
+  child.unref();
+  const startTime = (await procStartTime(pid)) ?? '';
+  return {
+    record: { node: spec.node, service: spec.service, pid, startTime, argv: spec.argv, log: spec.log },
+    exited,
+  };
+}
+
+/**
+ * Stops processes: `signal` first, SIGKILL for whatever is left after `graceMs`. Waits until every one
+ * is gone (checked against /proc, bounded by the grace period plus a second).
+ */
+export async function stopPids(
+  pids: number[],
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 1500,
+): Promise<void> {
+  const send = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const targets = await Promise.all(pids.map(async (pid) => ({ pid, start: await procStartTime(pid) })));
+  const live = targets.filter((t) => t.start !== undefined);
+  for (const t of live) send(t.pid, signal);
+  const gone = async (t: { pid: number; start?: string }) => !(await isAlive(t.pid, t.start));
+  const until = Date.now() + graceMs;
+  let left = live;
+  // Processes that are not our children cannot be awaited: /proc is the only witness, checked every 10 ms.
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 10));
+    left = (await Promise.all(left.map(async (t) => ((await gone(t)) ? undefined : t)))).filter(
+      (t) => t !== undefined,
+    );
+  }
+  for (const t of left) send(t.pid, 'SIGKILL');
+  const hard = Date.now() + 1000;
+  while (left.length > 0 && Date.now() < hard) {
+    await new Promise((r) => setTimeout(r, 10));
+    left = (await Promise.all(left.map(async (t) => ((await gone(t)) ? undefined : t)))).filter(
+      (t) => t !== undefined,
+    );
+  }
+}
+
+export async function logTail(file: string, lines = 20): Promise<string> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,112 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * What a lab owns, written before it is created (a journal) and updated as it grows, so that `down`
+ * and `gc` remove exactly that, also after `up` was killed half-way.
+ */
+export interface LabState {
+  version: 1;
+  lab: string;
+  runId: string;
+  runDir: string;
+  topologyFile: string;
+  status: 'creating' | 'up' | 'failed';
+  /** The `harness up` process while it is building; a dead owner of a 'creating' lab means it crashed. */
+  owner: { pid: number; startTime: string };
+  createdAt: string;
+  /** Tag set as the ifalias of each namespace's lo: ownership that survives the harness. */
+  tag: string;
+  switchNs: string;
+  namespaces: string[];
+  nodes: { name: string; ns: string }[];
+  processes: ProcessRecord[];
+  vips: {
+    address: string;
+    instance: string;
+    vrid: number | undefined;
+    expected: string;
+    candidates: string[];
+  }[];
+}
+
+export interface ProcessRecord {
+  node: string;
+  service: string;
+  pid: number;
+  /** /proc starttime: a recycled pid is not ours. */
+  startTime: string;
+  argv: string[];
+  log: string;
+}
+
+/** Runtime registry: lab name → run directory. On tmpfs, like /run/netns, so both vanish at reboot. */
+export const REGISTRY = process.env.VRRP_HARNESS_REGISTRY ?? '/run/vrrp-harness/labs';
+
+export function tagFor(lab: string, runId: string): string {
+  return `vrrp-harness lab=${lab} run=${runId}`;
+}
+
+export function parseTag(alias: string | undefined): { lab: string; runId: string } | undefined {
+  const m = alias?.match(/^vrrp-harness lab=(\S+) run=(\S+)$/);
+  return m?.[1] && m[2] ? { lab: m[1], runId: m[2] } : undefined;
+}
+
+export function stateFile(runDir: string): string {
+  return join(runDir, 'lab.json');
+}
+
+/** Atomic: a crash mid-write leaves the previous state, never half a file. */
+export async function writeState(state: LabState): Promise<void> {
+  const file = stateFile(state.runDir);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  await mkdir(REGISTRY, { recursive: true });
+  await writeFile(
+    join(REGISTRY, `${state.lab}.json`),
+    JSON.stringify({ runDir: state.runDir, runId: state.runId }),
+  );
+}
+
+export async function readState(runDir: string): Promise<LabState | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile(runDir), 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RegistryEntry {
+  lab: string;
+  runDir: string;
+  runId: string;
+}
+
+export async function registryEntries(): Promise<RegistryEntry[]> {
+  let files: string[];
+  try {
+    files = await readdir(REGISTRY);
+  } catch {
+    return [];
+  }
+  const out: RegistryEntry[] = [];
+  for (const f of files.filter((n) => n.endsWith('.json'))) {
+    try {
+      const { runDir, runId } = JSON.parse(await readFile(join(REGISTRY, f), 'utf8'));
+      out.push({ lab: f.slice(0, -5), runDir, runId });
+    } catch {
+      out.push({ lab: f.slice(0, -5), runDir: '', runId: '' });
+    }
+  }
+  return out;
+}
+
+export async function findLab(lab: string): Promise<RegistryEntry | undefined> {
+  return (await registryEntries()).find((e) => e.lab === lab);
+}
+
+/** Drops the registry entry, but only if it is still this run's (a newer run of the lab may own it). */
+export async function unregister(lab: string, runId: string): Promise<void> {
+  const entry = await findLab(lab);
+  if (entry && entry.runId === runId) await rm(join(REGISTRY, `${lab}.json`), { force: true });
+}

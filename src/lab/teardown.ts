@@ -1,0 +1,49 @@
+import { rm } from 'node:fs/promises';
+import { ipBatch, listNetns, netnsPids } from '../netns/ip.js';
+import { stopPids } from './daemon.js';
+import { namespaceTag } from './network.js';
+import { taggedPids } from './proc.js';
+import { type LabState, unregister } from './state.js';
+
+export interface TeardownReport {
+  namespaces: string[];
+  processes: number;
+  ms: number;
+}
+
+/**
+ * Removes what one run owns: its processes (found by namespace and by tag), its namespaces (those carrying
+ * its tag; untagged ones only when `adoptUntagged`, i.e. `up` died between creating and tagging them),
+ * its run directory and its registry entry. Nothing is removed by name pattern alone.
+ */
+export async function teardown(
+  state: Pick<LabState, 'lab' | 'runId' | 'runDir' | 'namespaces'>,
+  opts: { adoptUntagged?: boolean; keepRunDir?: boolean } = {},
+): Promise<TeardownReport> {
+  const started = performance.now();
+  const existing = new Set(await listNetns());
+  const candidates = state.namespaces.filter((ns) => existing.has(ns));
+  const owned = (
+    await Promise.all(
+      candidates.map(async (ns) => {
+        const tag = await namespaceTag(ns);
+        const mine = tag ? tag.runId === state.runId : opts.adoptUntagged === true;
+        return mine ? ns : undefined;
+      }),
+    )
+  ).filter((ns): ns is string => ns !== undefined);
+
+  const pids = new Set<number>();
+  for (const list of await Promise.all(owned.map(netnsPids))) for (const p of list) pids.add(p);
+  for (const p of await taggedPids(state.runId)) pids.add(p);
+  pids.delete(process.pid);
+  // A power cut: the namespaces are discarded with everything in them, so no graceful stop is waited for
+  // (keepalived alone takes ~1 s to send priority 0 and leave). Nothing a daemon holds outlives it:
+  // PostgreSQL's shared memory is in a private IPC namespace and in its data directory.
+  await stopPids([...pids], 'SIGKILL', 0);
+
+  await ipBatch(owned.map((ns) => `netns del ${ns}`));
+  if (!opts.keepRunDir) await rm(state.runDir, { recursive: true, force: true });
+  await unregister(state.lab, state.runId);
+  return { namespaces: owned, processes: pids.size, ms: performance.now() - started };
+}

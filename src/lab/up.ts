@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { InputError, RuntimeFailure } from '../errors.js';
+import { listNetns } from '../netns/ip.js';
+import { launchNginx } from '../services/nginx.js';
+import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
+import type { Launch, ServiceContext } from '../services/service.js';
+import { launchWebapp } from '../services/webapp.js';
+import { launchKeepalived } from '../speakers/keepalived.js';
+import { loadTopology } from '../topology/load.js';
+import { type LabPlan, planLab } from '../topology/plan.js';
+import { LabName, type SpeakerImpl } from '../topology/schema.js';
+import { validateTopology } from '../topology/validate.js';
+import { waitForLine, withDeadline } from '../util/wait.js';
+import { type CheckResult, runCheck } from './checks.js';
+import { logTail, type RunningDaemon, startDaemon } from './daemon.js';
+import { createNetwork } from './network.js';
+import { isAlive, procStartTime } from './proc.js';
+import { findLab, type LabState, readState, tagFor, writeState } from './state.js';
+import { teardown } from './teardown.js';
+import { type Holders, waitForVips } from './vips.js';
+
+export interface UpOptions {
+  file: string;
+  name?: string;
+  impl?: SpeakerImpl;
+  /** Parent of the run directories; the lab's is <runsDir>/<lab>. */
+  runsDir?: string;
+  /** Extra time allowed beyond what the VRRP configuration needs to settle. */
+  graceMs?: number;
+  progress?: (msg: string) => void;
+  /** Told the journal as soon as it exists, so an interrupted `up` can be rolled back by its caller. */
+  onJournal?: (state: LabState) => void;
+}
+
+export interface UpResult {
+  state: LabState;
+  plan: LabPlan;
+  holders: Holders;
+  checks: CheckResult[];
+  timings: { networkMs: number; servicesMs: number; electionMs: number; checksMs: number; totalMs: number };
+}
+
+export const DEFAULT_RUNS_DIR = 'runs';
+
+/** Loads and validates a topology, then everything `up` checks before it may create anything. */
+export async function prepare(opts: UpOptions) {
+  const loaded = await loadTopology(opts.file);
+  const resolved = await validateTopology(loaded, { impl: opts.impl });
+  const lab = opts.name ?? loaded.topology.name;
+  const check = LabName.safeParse(lab);
+  if (!check.success) throw new InputError(`--name '${lab}': ${check.error.issues[0]?.message}`);
+  const plan = planLab(resolved, lab);
+  const runDir = resolve(opts.runsDir ?? DEFAULT_RUNS_DIR, lab);
+
+  const known = await findLab(lab);
+  if (known) {
+    const st = await readState(known.runDir);
+    const alive = st && (st.status === 'up' || (await isAlive(st.owner.pid, st.owner.startTime)));
+    throw new InputError(
+      alive
+        ? `lab '${lab}' is already up (harness down ${lab})`
+        : `lab '${lab}' has stale leftovers (harness gc)`,
+    );
+  }
+  const taken = new Set(await listNetns());
+  const clash = plan.namespaces.filter((ns) => taken.has(ns));
+  if (clash.length > 0) {
+    throw new InputError(
+      `network namespace(s) ${clash.join(', ')} already exist and are not this lab's (--name picks another lab name)`,
+    );
+  }
+  try {
+    const entries = await readdir(runDir);
+    if (entries.length > 0 && !entries.includes('lab.json')) {
+      throw new InputError(`run directory ${runDir} exists and is not a lab's: choose another --runs-dir`);
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+  }
+  if (plan.nodes.some((n) => n.services.some((s) => s.kind === 'postgres')))
+    await checkPostgresReachable(runDir);
+  return { loaded, resolved, plan, lab, runDir };
+}
+
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const say = opts.progress ?? (() => {});
+  const t0 = performance.now();
+  const { loaded, plan, lab, runDir } = await prepare(opts);
+
+  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const tag = tagFor(lab, runId);
+  const { rm } = await import('node:fs/promises');
+  await rm(runDir, { recursive: true, force: true });
+  await mkdir(runDir, { recursive: true });
+  const state: LabState = {
+    version: 1,
+    lab,
+    runId,
+    runDir,
+    topologyFile: loaded.file,
+    status: 'creating',
+    owner: { pid: process.pid, startTime: (await procStartTime(process.pid)) ?? '' },
+    createdAt: new Date().toISOString(),
+    tag,
+    switchNs: plan.switchNs,
+    namespaces: plan.namespaces,
+    nodes: plan.nodes.map((n) => ({ name: n.name, ns: n.ns })),
+    processes: [],
+    vips: plan.vips.map((v) => ({
+      address: v.address,
+      instance: v.instance,
+      vrid: v.vrid,
+      expected: v.expected,
+      candidates: v.candidates.map((c) => c.node),
+    })),
+  };
+  // The journal: written before the first namespace exists.
+  await writeState(state);
+  opts.onJournal?.(state);
+
+  const daemons: { launch: Launch; running: RunningDaemon }[] = [];
+  try {
+    const needsPg = plan.nodes.some((n) => n.services.some((s) => s.kind === 'postgres'));
+    // initdb does not need the network: it runs while the network is built.
+    const template = needsPg ? pgTemplate(runDir) : undefined;
+    template?.catch(() => {});
+
+    say(`creating ${plan.namespaces.length} namespaces, ${plan.segments.length} segments`);
+    await createNetwork(plan, tag);
+    const networkMs = performance.now() - t0;
+
+    say('starting services');
+    const launches: Launch[] = [];
+    for (const node of plan.nodes) {
+      for (const [i, svc] of node.services.entries()) {
+        const ctx = await context(
+          state,
+          node,
+          `${svc.kind}${node.services.filter((s) => s.kind === svc.kind).length > 1 ? `-${i}` : ''}`,
+        );
+        if (svc.kind === 'nginx') launches.push(await launchNginx(ctx, svc));
+        else if (svc.kind === 'webapp') launches.push(launchWebapp(ctx, svc));
+        else launches.push(await launchPostgres(ctx, svc, (await template) ?? ''));
+      }
+      if (node.vrrp) {
+        const ctx = await context(state, node, node.vrrp.impl);
+        launches.push(launchKeepalived(ctx, node.vrrp.configPath));
+      }
+    }
+    for (const launch of launches) {
+      const running = await startDaemon(launch.spec);
+      daemons.push({ launch, running });
+      state.processes.push(running.record);
+    }
+    await writeState(state);
+    await Promise.all(
+      daemons.map(({ launch, running }) =>
+        waitForLine(launch.spec.log, launch.ready, launch.readyTimeoutMs, running.exited).catch((err) => {
+          throw failing(launch, err);
+        }),
+      ),
+    );
+    const servicesMs = performance.now() - t0 - networkMs;
+
+    const speakers = plan.nodes.filter((n) => n.vrrp);
+    const anyExit = Promise.race(daemons.map((d) => d.running.exited.catch((e) => Promise.reject(e))));
+    anyExit.catch(() => {});
+    let holders: Holders = new Map();
+    let electionMs = 0;
+    if (plan.vips.length > 0) {
+      const budget = Math.max(...plan.vips.map((v) => v.settleMs)) + (opts.graceMs ?? 15_000);
+      say(
+        `waiting for ${plan.vips.length} VIPs to settle (up to ${(budget / 1000).toFixed(0)} s: the configs' election timers)`,
+      );
+      const r = await waitForVips(
+        speakers,
+        plan.vips.map((v) => ({ address: v.address, expected: v.expected })),
+        budget,
+        anyExit,
+      );
+      holders = r.holders;
+      electionMs = r.elapsedMs;
+    }
+
+    const checks: CheckResult[] = [];
+    const checksStart = performance.now();
+    for (const check of plan.checks) {
+      say(`check: ${check.name}`);
+      const from = plan.nodes.find((n) => n.name === check.from);
+      checks.push(await withDeadline(runCheck(check, from?.ns ?? '', 10_000), 12_000, check.name, anyExit));
+    }
+    const checksMs = performance.now() - checksStart;
+
+    for (const d of daemons) d.running.exited.catch(() => {});
+    state.status = 'up';
+    await writeState(state);
+    return {
+      state,
+      plan,
+      holders,
+      checks,
+      timings: { networkMs, servicesMs, electionMs, checksMs, totalMs: performance.now() - t0 },
+    };
+  } catch (err) {
+    say('failed: rolling back');
+    // Read the logs before the rollback removes the run directory.
+    const detail = await tailsOf(daemons, err);
+    await teardown(state, { adoptUntagged: true });
+    throw new RuntimeFailure((err as Error).message, detail);
+  }
+}
+
+async function context(
+  state: LabState,
+  node: LabPlan['nodes'][number],
+  service: string,
+): Promise<ServiceContext> {
+  const dir = join(state.runDir, 'nodes', node.name, service);
+  await mkdir(dir, { recursive: true });
+  return { lab: state.lab, runId: state.runId, runDir: state.runDir, node, dir };
+}
+
+function failing(launch: Launch, err: unknown): RuntimeFailure {
+  const what = `${launch.spec.node}/${launch.spec.service}`;
+  return new RuntimeFailure(
+    `${what} did not become ready: ${(err as Error).message}`,
+    `log ${launch.spec.log}`,
+  );
+}
+
+/** The log tail of the service that failed (or of every daemon that died), for the user to read. */
+async function tailsOf(daemons: { launch: Launch; running: RunningDaemon }[], err: unknown): Promise<string> {
+  const msg = (err as Error).message ?? '';
+  const named = daemons.filter((d) => msg.includes(`${d.launch.spec.node}/${d.launch.spec.service}`));
+  const pick = named.length > 0 ? named : daemons.filter((d) => d.launch.spec.service === 'keepalived');
+  const parts = await Promise.all(
+    pick.map(
+      async (d) =>
+        `--- ${d.launch.spec.node}/${d.launch.spec.service} (${d.launch.spec.log}):\n${await logTail(d.launch.spec.log, 15)}`,
+    ),
+  );
+  return parts.join('\n');
+}

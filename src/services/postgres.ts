@@ -1,0 +1,145 @@
+import { chown, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { InputError, RuntimeFailure } from '../errors.js';
+import type { PostgresService } from '../topology/schema.js';
+import { daemonSpec, type Launch, type ServiceContext } from './service.js';
+
+export const PG_USER = 'postgres';
+
+/** Debian installs one major version under /usr/lib/postgresql/N/bin; take the newest. */
+export async function postgresBin(): Promise<string> {
+  const { readdir } = await import('node:fs/promises');
+  try {
+    const versions = (await readdir('/usr/lib/postgresql'))
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => +b - +a);
+    if (versions[0]) return `/usr/lib/postgresql/${versions[0]}/bin`;
+  } catch {
+    // fall through
+  }
+  throw new RuntimeFailure(
+    'PostgreSQL server not found under /usr/lib/postgresql: apt-get install postgresql',
+  );
+}
+
+async function pgIds(): Promise<{ uid: number; gid: number }> {
+  const r = await execa('id', ['-u', PG_USER], { reject: false });
+  const g = await execa('id', ['-g', PG_USER], { reject: false });
+  if (r.exitCode !== 0) throw new RuntimeFailure(`user '${PG_USER}' missing: apt-get install postgresql`);
+  return { uid: Number(r.stdout), gid: Number(g.stdout) };
+}
+
+/**
+ * PostgreSQL refuses to run as root, so its data directory must be reachable by the postgres user:
+ * every parent directory needs the search bit for it. Checked before anything is created.
+ */
+export async function checkPostgresReachable(runDir: string): Promise<void> {
+  const { uid, gid } = await pgIds();
+  let dir = runDir;
+  for (;;) {
+    try {
+      const s = await stat(dir);
+      const ok = s.uid === uid ? s.mode & 0o100 : s.gid === gid ? s.mode & 0o010 : s.mode & 0o001;
+      if (!ok) {
+        throw new InputError(
+          `run directory ${runDir} is not reachable by the '${PG_USER}' user (${dir} lacks the search bit) and PostgreSQL refuses to run as root; pass --run-dir under a world-searchable path such as /var/tmp/vrrp-harness`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      // not created yet: its parent decides
+    }
+    const up = dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
+
+/**
+ * One initdb per lab (about half a second), copied for each database node (tens of milliseconds).
+ * Trust authentication: the lab's networks exist only inside its own namespaces.
+ */
+export async function pgTemplate(runDir: string): Promise<string> {
+  const template = join(runDir, 'pg-template');
+  const { uid, gid } = await pgIds();
+  await mkdir(template, { recursive: true });
+  await chown(template, uid, gid);
+  const bin = await postgresBin();
+  const r = await execa(
+    'setpriv',
+    [
+      `--reuid=${PG_USER}`,
+      `--regid=${PG_USER}`,
+      '--init-groups',
+      '--',
+      join(bin, 'initdb'),
+      '-D',
+      template,
+      '-N',
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-instructions',
+    ],
+    { reject: false, all: true, cwd: '/' },
+  );
+  if (r.exitCode !== 0) throw new RuntimeFailure(`initdb failed`, r.all);
+  await writeFile(
+    join(template, 'pg_hba.conf'),
+    'local all all trust\nhost all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n',
+  );
+  await chown(join(template, 'pg_hba.conf'), uid, gid);
+  return template;
+}
+
+export async function launchPostgres(
+  ctx: ServiceContext,
+  svc: PostgresService,
+  template: string,
+): Promise<Launch> {
+  const data = join(ctx.dir, 'data');
+  // cp -a as root keeps the postgres ownership initdb gave the template.
+  const copy = await execa('cp', ['-a', template, data], { reject: false });
+  if (copy.exitCode !== 0) throw new RuntimeFailure(`copying the database template failed: ${copy.stderr}`);
+  const bin = await postgresBin();
+  const argv = [
+    join(bin, 'postgres'),
+    '-D',
+    data,
+    '-c',
+    `port=${svc.port}`,
+    '-c',
+    'listen_addresses=*',
+    // No unix socket: nothing outside the namespace should reach it, and /var/run/postgresql is the host's.
+    '-c',
+    'unix_socket_directories=',
+    // The node's name, readable with SELECT current_setting('cluster_name').
+    '-c',
+    `cluster_name=${ctx.node.name}`,
+    // A lab database holds nothing worth an fsync.
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    // Dynamic shared memory as files in the data directory, not /dev/shm: nothing survives the lab.
+    '-c',
+    'dynamic_shared_memory_type=mmap',
+    '-c',
+    'shared_buffers=16MB',
+    '-c',
+    'max_connections=50',
+  ];
+  const spec = daemonSpec(ctx, 'postgres', argv, join(ctx.dir, 'postgres.log'));
+  return {
+    spec: { ...spec, user: PG_USER, privateIpc: true, env: { PGDATA: data } },
+    ready: /database system is ready to accept connections/,
+    readyTimeoutMs: 20_000,
+  };
+}

@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WebappService } from '../topology/schema.js';
+import { daemonSpec, type Launch, type ServiceContext } from './service.js';
+
+/** The compiled server program, beside this file (src/ → dist/src/ after the build). */
+const SERVER = fileURLToPath(new URL('./webapp-server.js', import.meta.url));
+
+export function launchWebapp(ctx: ServiceContext, svc: WebappService): Launch {
+  const db = svc.db ? ctx.node.endpoints.get(svc.db) : undefined;
+  const argv = [process.execPath, SERVER, '--name', ctx.node.name, '--port', String(svc.port)];
+  if (db) argv.push('--db', `${db.address}:${db.port}`);
+  return {
+    spec: daemonSpec(ctx, 'webapp', argv, join(ctx.dir, 'webapp.log')),
+    ready: /^listening on /,
+    readyTimeoutMs: 10_000,
+  };
+}
