@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError, RuntimeFailure } from '../errors.js';
 import { listNetns } from '../netns/ip.js';
@@ -91,9 +91,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const tag = tagFor(lab, runId);
-  const { rm } = await import('node:fs/promises');
-  await rm(runDir, { recursive: true, force: true });
+  // A stale run directory of this lab (prepare() checked it is one) is emptied, not replaced: whoever
+  // watches it keeps watching.
   await mkdir(runDir, { recursive: true });
+  for (const entry of await readdir(runDir)) await rm(join(runDir, entry), { recursive: true, force: true });
   const state: LabState = {
     version: 1,
     lab,

@@ -253,6 +253,9 @@ describe('extractVrrp instance keywords', () => {
       ['eth1', -20],
       ['eth2', 253],
     ]);
+    expect(messages('vrrp_instance VI {\n track_interface {\n eth3 foo\n }\n}')).toEqual([
+      "(VI) unknown track_interface eth3 option 'foo' - ignoring the interface",
+    ]);
   });
 
   it('warns about bad numbers and keeps the default', () => {
@@ -292,6 +295,14 @@ describe('extractVrrp instance keywords', () => {
         at: { file: 'k.conf', line: 2, col: 2 },
         message: '(VI) Authentication specified but no password given - keepalived ignores authentication',
       },
+    ]);
+  });
+
+  it('warns that keepalived rounds a fractional advert_int for VRRPv2', () => {
+    const { instances, warnings } = extract('vrrp_instance VI {\n  advert_int 0.5\n}');
+    expect(instances[0]?.advertInt).toBe(0.5);
+    expect(warnings.map((w) => [w.at.line, w.message])).toEqual([
+      [2, '(VI) VRRPv2 advert_int must be whole seconds - keepalived rounds it'],
     ]);
   });
 

@@ -184,10 +184,16 @@ interface InstanceContext {
   /** `(NAME)`, keepalived's prefix for messages about an instance. */
   p: string;
   auth: { type?: 'PASS' | 'AH'; pass?: string; at?: Pos };
+  advertAt?: Pos;
   warn: Warn;
 }
 
-function readInstance(node: ConfigNode, name: string, defaultVersion: 2 | 3 | undefined, warn: Warn) {
+function readInstance(
+  node: ConfigNode,
+  name: string,
+  defaultVersion: 2 | 3 | undefined,
+  warn: Warn,
+): VrrpInstanceConfig {
   const inst: VrrpInstanceConfig = {
     name,
     at: pos(node),
@@ -217,6 +223,9 @@ function readInstance(node: ConfigNode, name: string, defaultVersion: 2 | 3 | un
   );
   inst.version ??= defaultVersion;
   inst.auth = effectiveAuth(ctx);
+  if (ctx.advertAt && inst.version !== 3 && !Number.isInteger(inst.advertInt)) {
+    warn(ctx.advertAt, `${ctx.p} VRRPv2 advert_int must be whole seconds - keepalived rounds it`);
+  }
   return inst;
 }
 
@@ -250,6 +259,7 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
       return;
     }
     case 'advert_int':
+      ctx.advertAt = pos(stmt);
       inst.advertInt = readNumber(oneValue(stmt, warn), 'decimal', 0.01, 255, warn) ?? inst.advertInt;
       return;
     case 'version': {

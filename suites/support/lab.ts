@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa, type Options } from 'execa';
+import { REGISTRY } from '../../src/lab/state.js';
+import { labPrivileges, PRIVILEGE_HINT } from '../../src/util/privileges.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/harness/cli.js');
+
+const privileges = labPrivileges();
+/** Lab suites need root; without it they are skipped with a reason, not failed. */
+export const canRunLabs = privileges.ok;
+if (!canRunLabs) {
+  console.warn(`lab suites skipped: ${PRIVILEGE_HINT} (missing ${privileges.missing.join(', ')})`);
+}
+
+/** Runs the real CLI, as a user would. */
+export function harness(args: string[], opts: Options = {}) {
+  return execa('node', [CLI, ...args], { cwd: ROOT, reject: false, ...opts });
+}
+
+/** Everything of a lab that could outlive it: namespaces, tagged processes, files, registry entry. */
+export async function leftovers(lab: string, runsDir = join(ROOT, 'runs')) {
+  const namespaces = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) =>
+    n.startsWith(`${lab}-`),
+  );
+  const processes: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    if (!zombie && env.split('\0').includes(`VRRP_HARNESS_LAB=${lab}`))
+      processes.push(`${pid} ${stat.split(' ')[1]}`);
+  }
+  return {
+    namespaces,
+    processes,
+    runDir: existsSync(join(runsDir, lab)),
+    registry: existsSync(join(REGISTRY, `${lab}.json`)),
+  };
+}
+
+export const NOTHING = { namespaces: [], processes: [], runDir: false, registry: false };
+
+/** Interfaces and addresses of the root namespace: a lab must not add to them. */
+export async function rootNamespace() {
+  const links = await execa('ip', ['-o', 'link', 'show']);
+  const addrs = await execa('ip', ['-o', 'addr', 'show']);
+  const routes = await execa('ip', ['route', 'show', 'table', 'all']);
+  const names = links.stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
+  return {
+    links: names.sort(),
+    addresses: addrs.stdout.split('\n').length,
+    routes: routes.stdout.split('\n').sort(),
+  };
+}
