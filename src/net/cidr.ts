@@ -31,7 +31,8 @@ function v6ToBigInt(a: string): bigint {
 /** Parses "ADDR/PREFIX" (or a bare address, taken as a host route). Returns undefined when invalid. */
 export function parseCidr(text: string): Cidr | undefined {
   const [address = '', prefixText, extra] = text.split('/');
-  if (extra !== undefined) return undefined;
+  // A zone id (fe80::1%eth0) names an interface, not an address: never part of a lab address.
+  if (extra !== undefined || address.includes('%')) return undefined;
   const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : undefined;
   if (!family) return undefined;
   const max = family === 4 ? 32 : 128;

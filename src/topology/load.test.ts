@@ -94,22 +94,22 @@ describe('parseTopology: YAML errors', () => {
   });
 
   it('reports an unclosed quote', () => {
-    expect(onlyError(yaml('name: "lab1', 'nodes:', '  a: {}'))).toMatch(/^lab\.yaml:4:1: Missing closing "quote/);
+    expect(onlyError(yaml('name: "lab1', 'nodes:', '  a: {}'))).toMatch(
+      /^lab\.yaml:4:1: Missing closing "quote/,
+    );
   });
 
   it('reports a duplicate key at the second occurrence', () => {
-    expect(onlyError(yaml('name: lab1', 'nodes:', '  a:', '    interfaces:', '      eth0: {}', '      eth0: {}'))).toMatch(
-      /^lab\.yaml:6:7: /,
-    );
+    expect(
+      onlyError(yaml('name: lab1', 'nodes:', '  a:', '    interfaces:', '      eth0: {}', '      eth0: {}')),
+    ).toMatch(/^lab\.yaml:6:7: /);
     expect(onlyError(yaml('name: lab1', 'nodes:', '  a: {}', 'name: lab2'))).toMatch(/^lab\.yaml:4:1: /);
   });
 
-  // BUG (src/topology/load.ts:194): yaml's DUPLICATE_KEY message is just "Map keys must be unique"; the
-  // key itself is not named. Flip to `it` once load.ts names the key.
-  it.fails('names the duplicated key', () => {
-    expect(onlyError(yaml('name: lab1', 'nodes:', '  a:', '    interfaces:', '      eth0: {}', '      eth0: {}'))).toMatch(
-      /^lab\.yaml:6:7: .*eth0/,
-    );
+  it('names the duplicated key', () => {
+    expect(
+      onlyError(yaml('name: lab1', 'nodes:', '  a:', '    interfaces:', '      eth0: {}', '      eth0: {}')),
+    ).toMatch(/^lab\.yaml:6:7: .*eth0/);
   });
 });
 
@@ -154,7 +154,9 @@ describe('parseTopology: schema errors', () => {
   });
 
   it('rejects a lab without nodes', () => {
-    expect(onlyError(yaml('name: lab1', 'nodes: {}'))).toBe('lab.yaml:2:8: nodes: a lab needs at least one node');
+    expect(onlyError(yaml('name: lab1', 'nodes: {}'))).toBe(
+      'lab.yaml:2:8: nodes: a lab needs at least one node',
+    );
   });
 
   it('points an invalid service kind at the kind value', () => {
@@ -162,10 +164,7 @@ describe('parseTopology: schema errors', () => {
     expect(onlyError(text)).toMatch(/^lab\.yaml:5:15: nodes\.a\.services\[0\]\.kind: /);
   });
 
-  // BUG (src/topology/load.ts:263-267): zod 4 reports a discriminator mismatch with the path already at
-  // `kind`, so `value.kind` is undefined and the generic "Invalid discriminator value" text is used instead
-  // of "unknown kind 'redis'". Flip to `it` once load.ts names the value.
-  it.fails('names the invalid service kind', () => {
+  it('names the invalid service kind', () => {
     const text = yaml('name: lab1', 'nodes:', '  a:', '    services:', '      - kind: redis');
     expect(onlyError(text)).toMatch(/^lab\.yaml:5:15: .*'redis'/);
   });
@@ -195,11 +194,20 @@ describe('parseTopology: schema errors', () => {
 
   it('rejects a non-net sysctl in defaults too', () => {
     const text = yaml('name: lab1', 'defaults:', '  sysctls:', '    vm.swappiness: 0', 'nodes:', '  a: {}');
-    expect(onlyError(text)).toMatch(/^lab\.yaml:4:5: defaults\.sysctls\.vm\.swappiness: key 'vm\.swappiness'/);
+    expect(onlyError(text)).toMatch(
+      /^lab\.yaml:4:5: defaults\.sysctls\.vm\.swappiness: key 'vm\.swappiness'/,
+    );
   });
 
   it('rejects a bad HOST:PORT with the offending value', () => {
-    const text = yaml('name: lab1', 'nodes:', '  a:', '    services:', '      - kind: webapp', '        db: db1 5432');
+    const text = yaml(
+      'name: lab1',
+      'nodes:',
+      '  a:',
+      '    services:',
+      '      - kind: webapp',
+      '        db: db1 5432',
+    );
     expect(onlyError(text)).toBe(
       "lab.yaml:6:13: nodes.a.services[0].db: expected HOST:PORT (HOST: node, IPv4 or [IPv6]) (got 'db1 5432')",
     );
@@ -221,7 +229,14 @@ describe('parseTopology: schema errors', () => {
   });
 
   it('reports every schema error of a file together', () => {
-    const text = yaml('name: Lab', 'nodes:', '  a:', '    interface: {}', '    sysctls:', '      kernel.panic: 1');
+    const text = yaml(
+      'name: Lab',
+      'nodes:',
+      '  a:',
+      '    interface: {}',
+      '    sysctls:',
+      '      kernel.panic: 1',
+    );
     const messages = errorsOf(text).map((e) => e.message);
     expect(messages).toHaveLength(3);
     expect(messages).toEqual(

@@ -43,7 +43,17 @@ export function parseTopology(text: string, file: string): LoadedTopology {
   };
   if (doc.errors.length > 0) {
     throw new InputErrors(
-      doc.errors.map((e) => new InputError(e.message.split('\n')[0] ?? e.message, at(e.pos[0]))),
+      doc.errors.map((e) => {
+        // The yaml library says only "Map keys must be unique": name the key from the text it points at.
+        const key =
+          e.code === 'DUPLICATE_KEY'
+            ? /^("[^"]*"|'[^']*'|[^:\n]+?)\s*:/.exec(text.slice(e.pos[0]))?.[1]
+            : undefined;
+        const msg = key
+          ? `duplicate key '${key.replace(/^["']|["']$/g, '')}'`
+          : (e.message.split('\n')[0] ?? e.message);
+        return new InputError(msg, at(e.pos[0]));
+      }),
     );
   }
 
@@ -113,10 +123,18 @@ function issueToError(issue: z.core.$ZodIssue, data: unknown, locate: LoadedTopo
       return new InputError(`${where}: expected ${issue.expected}, got ${show(value)}`, locate(path));
     }
     case 'invalid_union': {
+      // zod 4 reports a bad discriminator on the `kind` field itself.
+      const onKind = path.at(-1) === 'kind';
       const value = valueAt(data, path);
-      const kind = (value as { kind?: unknown } | undefined)?.kind;
-      const msg = kind !== undefined ? `unknown kind ${show(kind)}` : issue.message;
-      return new InputError(`${where}: ${msg}`, locate(kind !== undefined ? [...path, 'kind'] : path));
+      const kind = onKind ? value : (value as { kind?: unknown } | undefined)?.kind;
+      const msg =
+        kind !== undefined
+          ? `unknown kind ${show(kind)} (expected nginx, webapp or postgres)`
+          : issue.message;
+      return new InputError(
+        `${where}: ${msg}`,
+        locate(kind !== undefined && !onKind ? [...path, 'kind'] : path),
+      );
     }
     default: {
       const value = valueAt(data, path);

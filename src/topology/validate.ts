@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError, InputErrors } from '../errors.js';
 import { loadConfig } from '../keepalived/config/load.js';
-import { extractVrrp, type VrrpInstanceConfig } from '../keepalived/config/vrrp.js';
+import { ConfigSyntaxError } from '../keepalived/config/tokenize.js';
+import { type ConfigWarning, extractVrrp, type VrrpInstanceConfig } from '../keepalived/config/vrrp.js';
 import { type Cidr, parseAddress, parseCidr, sameAddress, subnetContains } from '../net/cidr.js';
 import { formatPath, type LoadedTopology, type Path } from './load.js';
 import { IfaceName, type SpeakerImpl } from './schema.js';
@@ -24,6 +25,8 @@ export interface ResolvedVrrp {
   impl: SpeakerImpl;
   configPath: string;
   instances: VrrpInstanceConfig[];
+  /** What keepalived itself would warn about or silently ignore in this config. */
+  warnings: ConfigWarning[];
 }
 
 export interface ResolvedTopology extends LoadedTopology {
@@ -59,7 +62,21 @@ export async function validateTopology(
 
   // Interfaces come from links; node.interfaces adds their addresses.
   const ifaces = new Map<string, Map<string, ResolvedIface>>(Object.keys(t.nodes).map((n) => [n, new Map()]));
-  const ports = new Map<string, Set<string>>([...segments].map((s) => [s, new Set()]));
+  // Bridges and bridge ports all live in the one switch namespace, next to its lo: one name space.
+  const switchNames = new Map<string, string>([['lo', 'the loopback device']]);
+  for (const [name, seg] of Object.entries(t.segments)) {
+    const bridge = seg.bridge ?? name;
+    const taken = switchNames.get(bridge);
+    if (taken) {
+      fail(
+        `bridge name '${bridge}' is already ${taken}`,
+        seg.bridge ? ['segments', name, 'bridge'] : ['segments', name],
+        seg.bridge ? 'value' : 'key',
+      );
+    } else {
+      switchNames.set(bridge, `the bridge of segment '${name}'`);
+    }
+  }
   type End =
     | { kind: 'segment'; segment: string; port: string | undefined; path: Path }
     | { kind: 'iface'; iface: ResolvedIface; path: Path };
@@ -72,6 +89,7 @@ export async function validateTopology(
     if (tail === undefined) return fail(`endpoint '${text}' names node '${head}' without an interface`, path);
     const check = IfaceName.safeParse(tail);
     if (!check.success) return fail(`interface '${tail}': ${check.error.issues[0]?.message}`, path);
+    if (tail === 'lo') return fail(`interface 'lo' is the loopback every namespace already has`, path);
     const known = ifaces.get(head);
     if (known?.has(tail)) return fail(`duplicate interface: '${text}' is already used by another link`, path);
     const iface: ResolvedIface = {
@@ -97,14 +115,16 @@ export async function validateTopology(
     } else {
       const [seg, end] = a.kind === 'segment' ? [a, b] : [b, a];
       if (seg.kind !== 'segment' || end.kind !== 'iface') continue;
-      const port = seg.port ?? defaultPort(end.iface.node, end.iface.name, li);
-      const used = ports.get(seg.segment);
+      // A default port name steps aside on a clash; a name the user wrote is theirs to fix.
+      let port = seg.port ?? defaultPort(end.iface.node, end.iface.name, li);
+      if (!seg.port && switchNames.has(port)) port = `l${li}-${end.iface.name}`.slice(0, 15);
+      const taken = switchNames.get(port);
       if (!IfaceName.safeParse(port).success) {
         fail(`switch port name '${port}' is not a valid interface name`, seg.path);
-      } else if (used?.has(port)) {
-        fail(`switch port '${port}' is used twice on segment '${seg.segment}'`, seg.path);
+      } else if (taken) {
+        fail(`switch port '${port}' is already ${taken} in the switch namespace`, seg.path);
       } else {
-        used?.add(port);
+        switchNames.set(port, `a port of segment '${seg.segment}' (${end.iface.node}:${end.iface.name})`);
         end.iface.segment = seg.segment;
         end.iface.port = port;
       }
@@ -204,16 +224,20 @@ export async function validateTopology(
       continue;
     }
     let instances: VrrpInstanceConfig[];
+    let warnings: ConfigWarning[];
     try {
-      instances = extractVrrp(await loadConfig(configPath)).instances;
+      ({ instances, warnings } = extractVrrp(await loadConfig(configPath)));
     } catch (err) {
+      // A keepalived syntax error points into the .conf file, not at the topology line naming it.
       errors.push(
-        err instanceof InputError ? err : new InputError(`${(err as Error).message}`, locate(path)),
+        err instanceof ConfigSyntaxError
+          ? new InputError(err.reason, { file: err.file, line: err.line, col: err.col })
+          : new InputError(`${(err as Error).message}`, locate(path)),
       );
       continue;
     }
     const impl = opts.impl ?? spec.vrrp.impl ?? t.defaults.vrrp?.impl ?? 'keepalived';
-    vrrp.set(node, { impl, configPath, instances });
+    vrrp.set(node, { impl, configPath, instances, warnings });
     const nodeIfaces = ifaces.get(node) ?? new Map();
     for (const inst of instances) {
       if (inst.interface && !nodeIfaces.has(inst.interface)) {
