@@ -87,6 +87,9 @@ export async function prepare(opts: UpOptions) {
 export async function up(opts: UpOptions): Promise<UpResult> {
   const say = opts.progress ?? (() => {});
   const t0 = performance.now();
+  // Run directories must be searchable by the unprivileged users daemons run as (postgres, nobody),
+  // whatever umask the caller had.
+  process.umask(0o022);
   const { loaded, plan, lab, runDir } = await prepare(opts);
   // What keepalived will warn about or silently ignore: the user should read it before the packets do.
   for (const node of plan.nodes) {

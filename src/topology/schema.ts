@@ -69,8 +69,8 @@ export const SpeakerImpl = z.enum(['keepalived']);
 
 export const Vrrp = z.strictObject({
   /** keepalived.conf, relative to the topology file. */
-  config: z.string().min(1),
-  impl: SpeakerImpl.optional(),
+  config: z.string().min(1).describe('keepalived.conf for this node, relative to the topology file'),
+  impl: SpeakerImpl.optional().describe('VRRP speaker (harness up --impl overrides it)'),
 });
 
 export const Interface = z.strictObject({
@@ -101,7 +101,9 @@ export const Segment = z.strictObject({
 
 export const Link = z.strictObject({
   /** Two endpoints: "node:iface" or a segment name ("segment" or "segment:port"). */
-  endpoints: z.tuple([z.string(), z.string()]),
+  endpoints: z
+    .tuple([z.string(), z.string()])
+    .describe('two ends: "node:iface", or a segment as "segment" or "segment:port"'),
 });
 
 export const Check = z.strictObject({
@@ -120,17 +122,20 @@ export const Defaults = z.strictObject({
 
 export const Topology = z.strictObject({
   $schema: z.string().optional(),
-  name: LabName,
-  defaults: Defaults.default({}),
+  name: LabName.describe('lab name: namespaces are <name>-<node> (harness up --name overrides it)'),
+  defaults: Defaults.default({}).describe('settings every node inherits'),
   segments: z
     .record(
       SegmentName,
       Segment.nullable().transform((s) => s ?? {}),
     )
     .default({}),
-  nodes: z.record(NodeName, Node).refine((n) => Object.keys(n).length > 0, 'a lab needs at least one node'),
-  links: z.array(Link).default([]),
-  checks: z.array(Check).default([]),
+  nodes: z
+    .record(NodeName, Node)
+    .refine((n) => Object.keys(n).length > 0, 'a lab needs at least one node')
+    .describe('hosts: each its own network namespace'),
+  links: z.array(Link).default([]).describe('veth pairs: node to segment, or node to node'),
+  checks: z.array(Check).default([]).describe('requests that must succeed before the lab counts as ready'),
 });
 
 export type Topology = z.output<typeof Topology>;
