@@ -42,12 +42,12 @@ describe('extractVrrp on the post topology', () => {
       expect(instances).toMatchObject([
         {
           name: 'WAN_1',
-          at: { line: 18, col: 1 },
+          at: { line: 19, col: 1 },
           vrid: 3,
           ...common,
           ...wan,
-          trackInterfaces: [{ name: 'eth2', weight: undefined, at: { line: 32, col: 9 } }],
-          vips: [{ address: '203.0.113.140', prefix: 24, dev: 'eth2', at: { line: 35, col: 9 } }],
+          trackInterfaces: [{ name: 'eth2', weight: undefined, at: { line: 33, col: 9 } }],
+          vips: [{ address: '203.0.113.140', prefix: 24, dev: 'eth2', at: { line: 36, col: 9 } }],
         },
         {
           name: 'LAN_1',
@@ -59,10 +59,10 @@ describe('extractVrrp on the post topology', () => {
         },
       ]);
       // keepalived reads one group per sync group: the second is skipped with this message (measured).
-      expect(syncGroups).toMatchObject([{ name: 'VG_1', at: { line: 7, col: 1 }, members: ['WAN_1'] }]);
+      expect(syncGroups).toMatchObject([{ name: 'VG_1', at: { line: 8, col: 1 }, members: ['WAN_1'] }]);
       expect(warnings).toEqual([
         {
-          at: { file: expect.stringMatching(/proxy\d\.conf$/), line: 13, col: 5 },
+          at: { file: expect.stringMatching(/proxy\d\.conf$/), line: 14, col: 5 },
           message: 'Group list already specified for sync group VG_1',
         },
       ]);
