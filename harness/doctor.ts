@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { doctor, installMissing } from '../src/doctor.js';
 import { InputError } from '../src/errors.js';
 import { PRIVILEGE_HINT } from '../src/util/privileges.js';
 import { table } from './output.js';
@@ -11,6 +10,7 @@ export function registerDoctor(program: Command): void {
     .option('--install', 'apt-get install whatever is missing')
     .option('--json', 'machine-readable output')
     .action(async (o: { install?: boolean; json?: boolean }) => {
+      const { doctor, installMissing } = await import('../src/doctor.js');
       let report = await doctor();
       if (o.install && report.tools.some((t) => !t.ok)) {
         if (!report.privileges.ok) throw new InputError(`--install needs root: ${PRIVILEGE_HINT}`);

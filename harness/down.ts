@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../src/errors.js';
-import { down, downAll } from '../src/lab/down.js';
 import { requireLabPrivileges } from './require-root.js';
 
 export function registerDown(program: Command): void {
@@ -11,6 +10,7 @@ export function registerDown(program: Command): void {
     .option('--all', 'every lab this machine runs')
     .action(async (lab: string | undefined, o: { all?: boolean }) => {
       requireLabPrivileges();
+      const { down, downAll } = await import('../src/lab/down.js');
       if (!lab && !o.all) throw new InputError('down needs a lab name or --all');
       const reports = o.all ? await downAll() : [await down(lab ?? '')];
       for (const r of reports) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { gc } from '../src/lab/down.js';
 import { requireLabPrivileges } from './require-root.js';
 
 export function registerGc(program: Command): void {
@@ -10,6 +9,7 @@ export function registerGc(program: Command): void {
     .option('--json', 'print what was removed as JSON')
     .action(async (o: { runsDir: string; json?: boolean }) => {
       requireLabPrivileges();
+      const { gc } = await import('../src/lab/down.js');
       const r = await gc({ runsDir: o.runsDir });
       if (o.json) return console.log(JSON.stringify(r, null, 2));
       const ns = r.removed.flatMap((x) => x.namespaces);

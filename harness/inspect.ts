@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../src/errors.js';
-import { inspectLab } from '../src/lab/inspect.js';
 import { registryEntries } from '../src/lab/state.js';
 import { formatLab } from './output.js';
 import { requireLabPrivileges } from './require-root.js';
@@ -14,6 +13,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'machine-readable output on stdout')
     .action(async (lab: string | undefined, o: { all?: boolean; json?: boolean }) => {
       requireLabPrivileges();
+      const { inspectLab } = await import('../src/lab/inspect.js');
       const names = o.all ? (await registryEntries()).map((e) => e.lab) : lab ? [lab] : [];
       if (names.length === 0 && !o.all) throw new InputError('inspect needs a lab name or --all');
       const views = [];

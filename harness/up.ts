@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../src/errors.js';
-import { inspectLab } from '../src/lab/inspect.js';
 import type { LabState } from '../src/lab/state.js';
-import { teardown } from '../src/lab/teardown.js';
-import { up } from '../src/lab/up.js';
-import { SpeakerImpl } from '../src/topology/schema.js';
 import { formatLab } from './output.js';
 import { requireLabPrivileges } from './require-root.js';
 
@@ -19,6 +15,10 @@ export function registerUp(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, o: { name?: string; impl?: string; runsDir: string; json?: boolean }) => {
       requireLabPrivileges();
+      const { inspectLab } = await import('../src/lab/inspect.js');
+      const { teardown } = await import('../src/lab/teardown.js');
+      const { up } = await import('../src/lab/up.js');
+      const { SpeakerImpl } = await import('../src/topology/schema.js');
       const impl = o.impl === undefined ? undefined : SpeakerImpl.safeParse(o.impl);
       if (impl && !impl.success)
         throw new InputError(`--impl '${o.impl}': expected one of ${SpeakerImpl.options.join(', ')}`);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 
 /**
  * Field 22 of /proc/PID/stat (start time in clock ticks): with the pid, it names one process for good.
@@ -28,19 +28,31 @@ export async function procComm(pid: number): Promise<string | undefined> {
   }
 }
 
-/** Processes carrying our tag in their environment (started by the harness, wherever they went). */
-export async function taggedPids(runId: string): Promise<number[]> {
-  const { readdir } = await import('node:fs/promises');
-  const out: number[] = [];
-  const needle = `VRRP_HARNESS_RUN=${runId}\0`;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+/**
+ * Every process of a run, in one pass over /proc: those whose network namespace is one of `namespaces`
+ * (what `ip netns pids` does, without a process per namespace) and those carrying the run's tag in their
+ * environment, wherever they went.
+ */
+export async function runPids(namespaces: string[], runId: string): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const ns of namespaces) {
     try {
-      const env = await readFile(`/proc/${entry}/environ`, 'latin1');
-      if (`${env}\0`.includes(needle)) out.push(Number(entry));
+      inodes.add(`net:[${(await stat(`/run/netns/${ns}`)).ino}]`);
     } catch {
-      // gone or not readable
+      // already gone
     }
   }
+  const needle = `VRRP_HARNESS_RUN=${runId}\0`;
+  const out: number[] = [];
+  await Promise.all(
+    (await readdir('/proc'))
+      .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+      .map(async (pid) => {
+        const net = await readlink(`/proc/${pid}/ns/net`).catch(() => '');
+        if (inodes.has(net)) return out.push(Number(pid));
+        const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+        if (`${env}\0`.includes(needle)) out.push(Number(pid));
+      }),
+  );
   return out;
 }

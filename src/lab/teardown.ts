@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
-import { ipBatch, listNetns, netnsPids } from '../netns/ip.js';
+import { execa } from 'execa';
+import { ipBatch, listNetns } from '../netns/ip.js';
 import { stopPids } from './daemon.js';
 import { namespaceTag } from './network.js';
-import { taggedPids } from './proc.js';
+import { runPids } from './proc.js';
 import { type LabState, unregister } from './state.js';
 
 export interface TeardownReport {
@@ -33,17 +33,15 @@ export async function teardown(
     )
   ).filter((ns): ns is string => ns !== undefined);
 
-  const pids = new Set<number>();
-  for (const list of await Promise.all(owned.map(netnsPids))) for (const p of list) pids.add(p);
-  for (const p of await taggedPids(state.runId)) pids.add(p);
-  pids.delete(process.pid);
+  const pids = await runPids(owned, state.runId);
   // A power cut: the namespaces are discarded with everything in them, so no graceful stop is waited for
   // (keepalived alone takes ~1 s to send priority 0 and leave). Nothing a daemon holds outlives it:
   // PostgreSQL's shared memory is in a private IPC namespace and in its data directory.
-  await stopPids([...pids], 'SIGKILL', 0);
+  await stopPids(pids, 'SIGKILL', 0);
 
   await ipBatch(owned.map((ns) => `netns del ${ns}`));
-  if (!opts.keepRunDir) await rm(state.runDir, { recursive: true, force: true });
+  // rm(1) removes a run directory (thousands of PostgreSQL files) in a third of the time fs.rm takes.
+  if (!opts.keepRunDir && state.runDir) await execa('rm', ['-rf', '--one-file-system', '--', state.runDir]);
   await unregister(state.lab, state.runId);
-  return { namespaces: owned, processes: pids.size, ms: performance.now() - started };
+  return { namespaces: owned, processes: pids.length, ms: performance.now() - started };
 }

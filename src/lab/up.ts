@@ -191,6 +191,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       }),
     );
     const servicesMs = performance.now() - t0 - networkMs;
+    // Every database node has its copy: the template has served its purpose.
+    if (template) await rm(await template, { recursive: true, force: true });
 
     const speakers = plan.nodes.filter((n) => n.vrrp);
     const anyExit = Promise.race(daemons.map((d) => d.running.exited));

@@ -33,13 +33,6 @@ export async function listNetns(): Promise<string[]> {
   }
 }
 
-/** Every process whose network namespace is `ns`, however it got there. */
-export async function netnsPids(ns: string): Promise<number[]> {
-  const r = await execa('ip', ['netns', 'pids', ns], { reject: false });
-  if (r.exitCode !== 0) return [];
-  return r.stdout.split(/\s+/).filter(Boolean).map(Number);
-}
-
 export interface IpAddrInfo {
   ifname: string;
   operstate?: string;

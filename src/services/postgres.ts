@@ -84,6 +84,8 @@ export async function pgTemplate(runDir: string): Promise<string> {
       '-E',
       'UTF8',
       '--locale=C',
+      // 1 MB WAL segments instead of 16: each node's copy is 15 MB smaller, copied and removed faster.
+      '--wal-segsize=1',
       '--no-instructions',
     ],
     { reject: false, all: true, cwd: '/' },
