@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { RuntimeFailure } from '../errors.js';
 import { isAlive, procStartTime } from './proc.js';
-import type { ProcessRecord } from './state.js';
+import { type ProcessRecord, runEnv } from './state.js';
 
 export interface DaemonSpec {
   node: string;
@@ -47,8 +47,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       LANG: 'C.UTF-8',
       ...spec.env,
-      VRRP_HARNESS_LAB: spec.lab,
-      VRRP_HARNESS_RUN: spec.runId,
+      ...runEnv(spec.lab, spec.runId),
     },
   });
   await log.close();

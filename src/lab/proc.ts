@@ -20,14 +20,6 @@ export async function isAlive(pid: number, startTime?: string): Promise<boolean>
   return now !== undefined && (startTime === undefined || now === startTime);
 }
 
-export async function procComm(pid: number): Promise<string | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Every process of a run, in one pass over /proc: those whose network namespace is one of `namespaces`
  * (what `ip netns pids` does, without a process per namespace) and those carrying the run's tag in their

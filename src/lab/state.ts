@@ -52,6 +52,14 @@ export function parseTag(alias: string | undefined): { lab: string; runId: strin
   return m?.[1] && m[2] ? { lab: m[1], runId: m[2] } : undefined;
 }
 
+/**
+ * The environment tag every process a run starts carries, helpers included (initdb, cp): a process the
+ * harness started outside the lab's namespaces is still found, and killed, by `down` and `gc`.
+ */
+export function runEnv(lab: string, runId: string): Record<string, string> {
+  return { VRRP_HARNESS_LAB: lab, VRRP_HARNESS_RUN: runId };
+}
+
 export function stateFile(runDir: string): string {
   return join(runDir, 'lab.json');
 }

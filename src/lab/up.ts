@@ -17,7 +17,7 @@ import { type CheckResult, runCheck } from './checks.js';
 import { logTail, type RunningDaemon, startDaemon } from './daemon.js';
 import { createNetwork } from './network.js';
 import { isAlive, procStartTime } from './proc.js';
-import { findLab, type LabState, readState, tagFor, writeState } from './state.js';
+import { findLab, type LabState, readState, runEnv, tagFor, writeState } from './state.js';
 import { teardown } from './teardown.js';
 import { type Holders, waitForVips } from './vips.js';
 
@@ -135,7 +135,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   try {
     const needsPg = plan.nodes.some((n) => n.services.some((s) => s.kind === 'postgres'));
     // initdb does not need the network: it runs while the network is built.
-    const template = needsPg ? pgTemplate(runDir) : undefined;
+    const template = needsPg ? pgTemplate(runDir, runEnv(lab, runId)) : undefined;
     template?.catch(() => {});
 
     say(`creating ${plan.namespaces.length} namespaces, ${plan.segments.length} segments`);
@@ -252,7 +252,14 @@ async function context(
 ): Promise<ServiceContext> {
   const dir = join(state.runDir, 'nodes', node.name, service);
   await mkdir(dir, { recursive: true });
-  return { lab: state.lab, runId: state.runId, runDir: state.runDir, node, dir };
+  return {
+    lab: state.lab,
+    runId: state.runId,
+    runDir: state.runDir,
+    node,
+    dir,
+    env: runEnv(state.lab, state.runId),
+  };
 }
 
 function failing(launch: Launch, err: unknown): RuntimeFailure {

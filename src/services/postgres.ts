@@ -60,7 +60,7 @@ export async function checkPostgresReachable(runDir: string): Promise<void> {
  * One initdb per lab (about half a second), copied for each database node (tens of milliseconds).
  * Trust authentication: the lab's networks exist only inside its own namespaces.
  */
-export async function pgTemplate(runDir: string): Promise<string> {
+export async function pgTemplate(runDir: string, env: Record<string, string>): Promise<string> {
   const template = join(runDir, 'pg-template');
   const { uid, gid } = await pgIds();
   await mkdir(template, { recursive: true });
@@ -88,7 +88,7 @@ export async function pgTemplate(runDir: string): Promise<string> {
       '--wal-segsize=1',
       '--no-instructions',
     ],
-    { reject: false, all: true, cwd: '/' },
+    { reject: false, all: true, cwd: '/', env },
   );
   if (r.exitCode !== 0) throw new RuntimeFailure(`initdb failed`, r.all);
   await writeFile(
@@ -106,7 +106,7 @@ export async function launchPostgres(
 ): Promise<Launch> {
   const data = join(ctx.dir, 'data');
   // cp -a as root keeps the postgres ownership initdb gave the template.
-  const copy = await execa('cp', ['-a', template, data], { reject: false });
+  const copy = await execa('cp', ['-a', template, data], { reject: false, env: ctx.env });
   if (copy.exitCode !== 0) throw new RuntimeFailure(`copying the database template failed: ${copy.stderr}`);
   const bin = await postgresBin();
   const argv = [

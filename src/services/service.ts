@@ -9,6 +9,8 @@ export interface ServiceContext {
   node: NodePlan;
   /** This service's own runtime directory, already created. */
   dir: string;
+  /** The run's tag, for every helper process the service starts (see runEnv). */
+  env: Record<string, string>;
 }
 
 /** A daemon to start and the log line that says it is ready to serve. */

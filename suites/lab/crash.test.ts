@@ -75,7 +75,7 @@ describe.skipIf(!canRunLabs)('harness killed with SIGKILL in the middle of up', 
       );
 
       const gc = await harness(['gc']);
-      expect(gc.exitCode).toBe(0);
+      expect(gc.exitCode, String(gc.stderr)).toBe(0);
       console.log(String(gc.stderr).trim());
       expect(await leftovers(lab)).toEqual(NOTHING);
     });
