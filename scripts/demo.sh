@@ -2,7 +2,12 @@
 # The quick-start demo: build the post's lab, send one HTTP request through the WAN VIP, tear it down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (sudo npm run demo): labs create network namespaces" >&2; exit 2; }
+if [ "$(id -u)" -ne 0 ]; then
+  # Labs create network namespaces: root is needed. Ask sudo where there is one.
+  command -v sudo >/dev/null && exec sudo --preserve-env=PATH bash "$0" "$@"
+  echo "demo: run as root: labs create network namespaces and start daemons in them" >&2
+  exit 2
+fi
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 [ -f dist/harness/cli.js ] || npm run build
