@@ -55,8 +55,12 @@ export async function view(state: LabState): Promise<LabView> {
     state.nodes.filter((n) => state.vips.some((v) => v.candidates.includes(n.name))),
     [...vipSet],
   );
+  const order = (node: string) => state.nodes.findIndex((n) => n.name === node);
+  const sorted = [...state.processes].sort(
+    (a, b) => order(a.node) - order(b.node) || a.service.localeCompare(b.service),
+  );
   const processes = await Promise.all(
-    state.processes.map(async (p) => ({
+    sorted.map(async (p) => ({
       node: p.node,
       service: p.service,
       pid: p.pid,

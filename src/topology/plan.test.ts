@@ -72,12 +72,17 @@ describe('planLab on the post topology', () => {
   it('attaches every switch port to its bridge and brings everything up', async () => {
     const { configBatches } = await postPlan();
     const sw = configBatches.get('post-switch') ?? [];
-    expect(sw.slice(0, 4)).toEqual([
+    expect(sw.slice(0, 7)).toEqual([
       'link set lo up',
+      'link set sync addrgenmode none',
       'link set sync up',
+      'link set lan addrgenmode none',
       'link set lan up',
+      'link set wan addrgenmode none',
       'link set wan up',
     ]);
+    // The switch is no host: no port or bridge gets an IPv6 link-local address.
+    expect(sw.filter((l) => / addrgenmode none$/.test(l))).toHaveLength(14);
     expect(sw).toContain('link set client-eth0 master wan');
     expect(sw).toContain('link set proxy1-eth0 master sync');
     expect(sw).toContain('link set proxy2-eth1 master lan');
@@ -284,7 +289,9 @@ describe('planLab on small topologies', () => {
     );
     expect(plan.configBatches.get('rt-switch')).toEqual([
       'link set lo up',
+      'link set br-lan addrgenmode none',
       'link set br-lan up',
+      'link set port-a addrgenmode none',
       'link set port-a master br-lan',
       'link set port-a up',
     ]);

@@ -88,7 +88,8 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
     createBatch.push(
       `link add name ${seg.bridge} netns ${switchNs} type bridge stp_state 0 mcast_snooping 0`,
     );
-    switchBatch.push(`link set ${seg.bridge} up`);
+    // The switch is not a host: no IPv6 link-local, so it sends nothing of its own into the segments.
+    switchBatch.push(`link set ${seg.bridge} addrgenmode none`, `link set ${seg.bridge} up`);
   }
   const segBridge = new Map(segments.map((s) => [s.name, s.bridge]));
   const done = new Set<string>();
@@ -101,6 +102,7 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
           `link add name ${iface.name} netns ${node.ns}${mac} type veth peer name ${iface.port} netns ${switchNs}`,
         );
         switchBatch.push(
+          `link set ${iface.port} addrgenmode none`,
           `link set ${iface.port} master ${segBridge.get(iface.segment)}`,
           `link set ${iface.port} up`,
         );
