@@ -95,10 +95,16 @@ try {
   console.log(
     `up to ready       ${ms(median(upTotal)).padStart(10)}   of which VRRP election ${ms(median(election))}`,
   );
-  console.log(`up w/o election   ${ms(median(upNoElection)).padStart(10)}   harness's own time; every daemon ready after ${ms(median(services))}`);
+  console.log(
+    `up w/o election   ${ms(median(upNoElection)).padStart(10)}   harness's own time; every daemon ready after ${ms(median(services))}`,
+  );
   console.log(`down (library)    ${ms(median(downLib)).padStart(10)}   n=${downLib.length}`);
-  console.log(`down (CLI, wall)  ${ms(median(downCli)).padStart(10)}   n=${downCli.length}, includes Node start-up`);
-  console.log(JSON.stringify({ runs, networkMs: ours, shellMs: shell, upTotal, services, election, downLib, downCli }));
+  console.log(
+    `down (CLI, wall)  ${ms(median(downCli)).padStart(10)}   n=${downCli.length}, includes Node start-up`,
+  );
+  console.log(
+    JSON.stringify({ runs, networkMs: ours, shellMs: shell, upTotal, services, election, downLib, downCli }),
+  );
 } finally {
   rmSync(steps, { recursive: true, force: true });
   await down(LAB).catch(() => {});

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../src/errors.js';
-import type { LabState } from '../src/lab/state.js';
 import { formatLab } from './output.js';
 import { requireLabPrivileges } from './require-root.js';
 
@@ -16,31 +15,35 @@ export function registerUp(program: Command): void {
     .action(async (file: string, o: { name?: string; impl?: string; runsDir: string; json?: boolean }) => {
       requireLabPrivileges();
       const { inspectLab } = await import('../src/lab/inspect.js');
-      const { teardown } = await import('../src/lab/teardown.js');
       const { up } = await import('../src/lab/up.js');
       const { SpeakerImpl } = await import('../src/topology/schema.js');
       const impl = o.impl === undefined ? undefined : SpeakerImpl.safeParse(o.impl);
       if (impl && !impl.success)
         throw new InputError(`--impl '${o.impl}': expected one of ${SpeakerImpl.options.join(', ')}`);
-      // Ctrl-C or a kill during `up` rolls back whatever the journal says was created.
-      let journal: LabState | undefined;
-      const interrupted = async (signal: NodeJS.Signals) => {
-        console.error(`harness: ${signal} during up: rolling back`);
-        if (journal) await teardown(journal, { adoptUntagged: true });
-        process.exit(130);
+      // Ctrl-C or a kill during `up` stops it and rolls back what it created (a second Ctrl-C kills).
+      const abort = new AbortController();
+      // `on`, not `once`: execa's exit hook re-raises a signal that no other listener is left to handle.
+      const interrupted = (signal: NodeJS.Signals) => {
+        if (abort.signal.aborted) process.exit(130);
+        console.error(`harness: ${signal}: stopping and rolling back (again to kill at once)`);
+        abort.abort(signal);
       };
-      process.once('SIGINT', interrupted);
-      process.once('SIGTERM', interrupted);
+      process.on('SIGINT', interrupted);
+      process.on('SIGTERM', interrupted);
       const started = performance.now();
       const result = await up({
         file,
         name: o.name,
         impl: impl?.data,
         runsDir: o.runsDir,
+        signal: abort.signal,
         progress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${m}`),
-        onJournal: (s) => {
-          journal = s;
-        },
+      }).catch((err) => {
+        if (abort.signal.aborted) {
+          console.error(`harness: up interrupted; rolled back`);
+          process.exit(130);
+        }
+        throw err;
       });
       process.off('SIGINT', interrupted);
       process.off('SIGTERM', interrupted);

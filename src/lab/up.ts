@@ -30,8 +30,8 @@ export interface UpOptions {
   /** Extra time allowed beyond what the VRRP configuration needs to settle. */
   graceMs?: number;
   progress?: (msg: string) => void;
-  /** Told the journal as soon as it exists, so an interrupted `up` can be rolled back by its caller. */
-  onJournal?: (state: LabState) => void;
+  /** Aborting it (Ctrl-C in the CLI) stops `up` where it is and rolls back what it created. */
+  signal?: AbortSignal;
 }
 
 export interface UpResult {
@@ -127,7 +127,15 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   };
   // The journal: written before the first namespace exists.
   await writeState(state);
-  opts.onJournal?.(state);
+
+  const interrupted = new Promise<never>((_, reject) => {
+    const abort = () =>
+      reject(new RuntimeFailure(`interrupted (${String(opts.signal?.reason ?? 'aborted')})`));
+    if (opts.signal?.aborted) abort();
+    else opts.signal?.addEventListener('abort', abort, { once: true });
+  });
+  interrupted.catch(() => {});
+  let network: Promise<void> | undefined;
 
   const daemons: { launch: Launch; running: RunningDaemon }[] = [];
   const starting: Promise<RunningDaemon>[] = [];
@@ -139,7 +147,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     template?.catch(() => {});
 
     say(`creating ${plan.namespaces.length} namespaces, ${plan.segments.length} segments`);
-    await createNetwork(plan, tag);
+    network = createNetwork(plan, tag);
+    await Promise.race([network, interrupted]);
     const networkMs = performance.now() - t0;
 
     say('network up; starting speakers and services');
@@ -167,7 +176,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     let speakersStarted = 0;
     const speakerCount = plan.nodes.filter((n) => n.vrrp).length;
     let electionStart = performance.now();
-    await Promise.all(
+    const started = Promise.all(
       launchers.map(async (make) => {
         const launch = await make();
         // Once anything failed, start nothing more: the rollback must see every process there is.
@@ -190,12 +199,14 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         say(`ready: ${launch.spec.node}/${launch.spec.service}`);
       }),
     );
+    await Promise.race([started, interrupted]);
     const servicesMs = performance.now() - t0 - networkMs;
     // Every database node has its copy: the template has served its purpose.
     if (template) await rm(await template, { recursive: true, force: true });
 
     const speakers = plan.nodes.filter((n) => n.vrrp);
-    const anyExit = Promise.race(daemons.map((d) => d.running.exited));
+    // Stop waiting as soon as any daemon dies or the user interrupts.
+    const anyExit = Promise.race([interrupted, ...daemons.map((d) => d.running.exited)]);
     anyExit.catch(() => {});
     let holders: Holders = new Map();
     let electionMs = 0;
@@ -236,7 +247,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     };
   } catch (err) {
     failed = true;
-    await Promise.allSettled(starting);
+    // Let what is in flight land first, so the rollback sees every namespace and process there is.
+    await Promise.allSettled([network, ...starting]);
     say('failed: rolling back');
     // Read the logs before the rollback removes the run directory.
     const detail = await tailsOf(daemons, err);

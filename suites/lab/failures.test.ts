@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, canRunLabs, harness, leftovers, NOTHING, ROOT, rootNamespace } from '../support/lab.js';
+import {
+  CLI,
+  canRunLabs,
+  harness,
+  journalReaches,
+  leftovers,
+  NOTHING,
+  ROOT,
+  rootNamespace,
+} from '../support/lab.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -66,6 +75,21 @@ describe.skipIf(!canRunLabs)('up fails cleanly', () => {
     expect(String(r.stderr)).toMatch(/rolling back/);
     expect(await leftovers('tnobind')).toEqual(NOTHING);
     expect(await rootNamespace()).toEqual(before);
+  });
+
+  it('Ctrl-C (SIGINT) half-way: up stops, rolls back everything, exit 130', async () => {
+    const lab = 'tsigint';
+    await harness(['down', lab]);
+    const fired = journalReaches(lab, (s) => s.processes.length > 0);
+    const up = execa('node', [CLI, 'up', 'topologies/post.yaml', '--name', lab], {
+      cwd: ROOT,
+      reject: false,
+    });
+    await fired.finally(() => up.kill('SIGINT'));
+    const r = await up;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/rolling back/);
+    expect(await leftovers(lab)).toEqual(NOTHING);
   });
 
   it('without root: a one-line explanation and exit 2', async () => {

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
-import { REGISTRY } from '../../src/lab/state.js';
+import { type LabState, REGISTRY } from '../../src/lab/state.js';
 import { labPrivileges, PRIVILEGE_HINT } from '../../src/util/privileges.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -55,4 +55,42 @@ export async function rootNamespace() {
     addresses: addrs.stdout.split('\n').length,
     routes: routes.stdout.split('\n').sort(),
   };
+}
+
+/** Resolves once `file` in `dir` satisfies `when`, woken by inotify on `dir`, or rejects after `ms`. */
+function watchFor(dir: string, when: (name: string | null) => Promise<boolean>, what: string, ms = 30_000) {
+  mkdirSync(dir, { recursive: true });
+  return new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      w.close();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new Error(`${what}: not seen within ${ms} ms`)), ms);
+    const check = async (name: string | null) => {
+      if (await when(name)) finish();
+    };
+    const w = watch(dir, (_, name) => void check(name));
+    void check(null);
+  });
+}
+
+/** The lab's journal (runs/<lab>/lab.json) satisfies `when`. */
+export function journalReaches(lab: string, when: (s: LabState) => boolean) {
+  const dir = join(ROOT, 'runs', lab);
+  const read = () => readFile(join(dir, 'lab.json'), 'utf8').then(JSON.parse, () => undefined);
+  return watchFor(
+    dir,
+    async () => {
+      const s = await read();
+      return s !== undefined && when(s);
+    },
+    `journal of ${lab}`,
+  );
+}
+
+/** A network namespace of that name appears. */
+export function namespaceAppears(ns: string) {
+  return watchFor('/run/netns', async (name) => name === ns, `namespace ${ns}`);
 }
