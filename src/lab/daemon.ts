@@ -74,41 +74,24 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
 }
 
 /**
- * Stops processes: `signal` first, SIGKILL for whatever is left after `graceMs`. Waits until every one
- * is gone (checked against /proc, bounded by the grace period plus a second).
+ * SIGKILLs processes and waits until every one is gone, bounded by a second. They are not our children,
+ * so nothing can be awaited: /proc is the only witness, read every 10 ms.
  */
-export async function stopPids(
-  pids: number[],
-  signal: NodeJS.Signals = 'SIGTERM',
-  graceMs = 1500,
-): Promise<void> {
-  const send = (pid: number, sig: NodeJS.Signals) => {
+export async function killAndWait(pids: number[]): Promise<void> {
+  const targets = await Promise.all(pids.map(async (pid) => ({ pid, start: await procStartTime(pid) })));
+  let left = targets.filter((t) => t.start !== undefined);
+  for (const t of left) {
     try {
-      process.kill(pid, sig);
+      process.kill(t.pid, 'SIGKILL');
     } catch {
       // already gone
     }
-  };
-  const targets = await Promise.all(pids.map(async (pid) => ({ pid, start: await procStartTime(pid) })));
-  const live = targets.filter((t) => t.start !== undefined);
-  for (const t of live) send(t.pid, signal);
-  const gone = async (t: { pid: number; start?: string }) => !(await isAlive(t.pid, t.start));
-  const until = Date.now() + graceMs;
-  let left = live;
-  // Processes that are not our children cannot be awaited: /proc is the only witness, checked every 10 ms.
+  }
+  const until = Date.now() + 1000;
   while (left.length > 0 && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 10));
-    left = (await Promise.all(left.map(async (t) => ((await gone(t)) ? undefined : t)))).filter(
-      (t) => t !== undefined,
-    );
-  }
-  for (const t of left) send(t.pid, 'SIGKILL');
-  const hard = Date.now() + 1000;
-  while (left.length > 0 && Date.now() < hard) {
-    await new Promise((r) => setTimeout(r, 10));
-    left = (await Promise.all(left.map(async (t) => ((await gone(t)) ? undefined : t)))).filter(
-      (t) => t !== undefined,
-    );
+    const alive = await Promise.all(left.map((t) => isAlive(t.pid, t.start)));
+    left = left.filter((_, i) => alive[i]);
   }
 }
 

@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { listNetns } from '../netns/ip.js';
 import { namespaceTag } from './network.js';
 import { isAlive } from './proc.js';
-import { findLab, type LabState, type RegistryEntry, readState, registryEntries } from './state.js';
+import { findLab, type LabState, readState, registryEntries } from './state.js';
 import { type TeardownReport, teardown } from './teardown.js';
 
 /** `harness down LAB`: removes one lab whole. */
@@ -14,7 +14,7 @@ export async function down(lab: string): Promise<TeardownReport> {
   const state = await readState(entry.runDir);
   if (!state) {
     // The run directory went missing: what is left is found by its tag.
-    return removeRun({ lab, runId: entry.runId, runDir: entry.runDir });
+    return removeRun({ lab, runId: entry.runId, runDir: entry.runDir }, await taggedNamespaces());
   }
   return teardown(state);
 }
@@ -26,17 +26,20 @@ export async function downAll(): Promise<TeardownReport[]> {
   return out;
 }
 
+type Tagged = { ns: string; lab: string; runId: string }[];
+
 /** Tears down a run known only by its id: namespaces are found by their tag. */
 async function removeRun(
   run: { lab: string; runId: string; runDir: string },
+  tagged: Tagged,
   adoptUntagged: string[] = [],
 ): Promise<TeardownReport> {
-  const tagged = await taggedNamespaces();
   const namespaces = [...tagged.filter((t) => t.runId === run.runId).map((t) => t.ns), ...adoptUntagged];
   return teardown({ ...run, namespaces }, { adoptUntagged: adoptUntagged.length > 0 });
 }
 
-async function taggedNamespaces(): Promise<{ ns: string; lab: string; runId: string }[]> {
+/** Every namespace on the machine that carries a vrrp-harness tag (one `ip` per namespace: read once). */
+async function taggedNamespaces(): Promise<Tagged> {
   const all = await listNetns();
   const tags = await Promise.all(all.map(async (ns) => ({ ns, tag: await namespaceTag(ns) })));
   return tags.flatMap(({ ns, tag }) => (tag ? [{ ns, ...tag }] : []));
@@ -56,6 +59,8 @@ export async function gc(opts: { runsDir?: string } = {}): Promise<GcReport> {
   const removed: TeardownReport[] = [];
   const kept: string[] = [];
   const healthy = new Set<string>();
+  const done = new Set<string>();
+  const tagged = await taggedNamespaces();
   for (const entry of await registryEntries()) {
     const state = await readState(entry.runDir);
     if (state && (await isHealthy(state))) {
@@ -63,16 +68,13 @@ export async function gc(opts: { runsDir?: string } = {}): Promise<GcReport> {
       kept.push(entry.lab);
       continue;
     }
-    if (state) {
-      // Untagged namespaces of a crashed `up` are adopted: the journal recorded them before creating them.
-      const untagged = await untaggedOf(state);
-      removed.push(await removeRun(state, untagged));
-    } else {
-      removed.push(await removeRun({ lab: entry.lab, runId: entry.runId, runDir: entry.runDir }));
-    }
+    // Untagged namespaces of a crashed `up` are adopted: the journal recorded them before creating them.
+    const run = state ?? { lab: entry.lab, runId: entry.runId, runDir: entry.runDir };
+    removed.push(await removeRun(run, tagged, state ? await untaggedOf(state) : []));
+    done.add(run.runId);
   }
   // Tagged namespaces of runs nobody registers any more.
-  const orphans = (await taggedNamespaces()).filter((t) => !healthy.has(t.runId));
+  const orphans = tagged.filter((t) => !healthy.has(t.runId) && !done.has(t.runId));
   const byRun = new Map<string, { lab: string; ns: string[] }>();
   for (const o of orphans) {
     const r = byRun.get(o.runId) ?? { lab: o.lab, ns: [] };
@@ -104,5 +106,3 @@ async function untaggedOf(state: LabState): Promise<string[]> {
   const tags = await Promise.all(list.map(namespaceTag));
   return list.filter((_, i) => tags[i] === undefined);
 }
-
-export type { RegistryEntry };

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { ipBatch, listNetns } from '../netns/ip.js';
-import { stopPids } from './daemon.js';
+import { killAndWait } from './daemon.js';
 import { namespaceTag } from './network.js';
 import { runPids } from './proc.js';
 import { type LabState, unregister } from './state.js';
@@ -37,7 +37,7 @@ export async function teardown(
   // A power cut: the namespaces are discarded with everything in them, so no graceful stop is waited for
   // (keepalived alone takes ~1 s to send priority 0 and leave). Nothing a daemon holds outlives it:
   // PostgreSQL's shared memory is in a private IPC namespace and in its data directory.
-  await stopPids(pids, 'SIGKILL', 0);
+  await killAndWait(pids);
 
   await ipBatch(owned.map((ns) => `netns del ${ns}`));
   // rm(1) removes a run directory (thousands of PostgreSQL files) in a third of the time fs.rm takes.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunLabs, harness, leftovers, NOTHING, rootNamespace } from '../support/lab.js';
+import { canRunLabs, curlFromClient, harness, leftovers, NOTHING, rootNamespace } from '../support/lab.js';
 
 const LAB = 'tpost';
 
@@ -25,7 +25,7 @@ describe.skipIf(!canRunLabs)("post.yaml: the post's two-proxy lab", () => {
   });
 
   it('serves HTTP from client through the WAN VIP, naming a web node and a db node', async () => {
-    const r = await harness(['exec', LAB, 'client', '--', 'curl', '-sS', '-m', '3', 'http://203.0.113.140/']);
+    const r = await curlFromClient(LAB);
     expect(r.exitCode).toBe(0);
     const body = JSON.parse(String(r.stdout));
     expect(body.web).toMatch(/^web[12]$/);
@@ -35,17 +35,7 @@ describe.skipIf(!canRunLabs)("post.yaml: the post's two-proxy lab", () => {
   it('spreads requests over both webs and both dbs', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 8; i++) {
-      const r = await harness([
-        'exec',
-        LAB,
-        'client',
-        '--',
-        'curl',
-        '-sS',
-        '-m',
-        '3',
-        'http://203.0.113.140/',
-      ]);
+      const r = await curlFromClient(LAB);
       const body = JSON.parse(String(r.stdout));
       seen.add(body.web).add(body.db);
     }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { canRunLabs, harness, leftovers, NOTHING } from '../support/lab.js';
+import { canRunLabs, curlFromClient, harness, leftovers, NOTHING } from '../support/lab.js';
 
 describe.skipIf(!canRunLabs)('two labs of different names side by side', () => {
   const labs = ['ta', 'tb'];
@@ -12,17 +12,7 @@ describe.skipIf(!canRunLabs)('two labs of different names side by side', () => {
     const ups = await Promise.all(labs.map((lab) => harness(['up', 'topologies/post.yaml', '--name', lab])));
     for (const u of ups) expect(u.exitCode, String(u.stderr)).toBe(0);
     for (const lab of labs) {
-      const r = await harness([
-        'exec',
-        lab,
-        'client',
-        '--',
-        'curl',
-        '-sS',
-        '-m',
-        '3',
-        'http://203.0.113.140/',
-      ]);
+      const r = await curlFromClient(lab);
       expect(String(r.stdout)).toMatch(/"web":"web[12]".*"db":"db[12]"/);
     }
   });
@@ -39,17 +29,7 @@ describe.skipIf(!canRunLabs)('two labs of different names side by side', () => {
     expect((await leftovers('ta')).namespaces.length).toBe(8);
     expect((await harness(['down', 'ta'])).exitCode).toBe(0);
     expect(await leftovers('ta')).toEqual(NOTHING);
-    const r = await harness([
-      'exec',
-      'tb',
-      'client',
-      '--',
-      'curl',
-      '-sS',
-      '-m',
-      '3',
-      'http://203.0.113.140/',
-    ]);
+    const r = await curlFromClient('tb');
     expect(r.exitCode).toBe(0);
     expect((await harness(['down', 'tb'])).exitCode).toBe(0);
     expect(await leftovers('tb')).toEqual(NOTHING);

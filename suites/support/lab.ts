@@ -20,6 +20,13 @@ export function harness(args: string[], opts: Options = {}) {
   return execa('node', [CLI, ...args], { cwd: ROOT, reject: false, ...opts });
 }
 
+/** The post's end-to-end request: client → WAN VIP → nginx → web → LAN VIP → nginx stream → db. */
+export const WAN_VIP_URL = 'http://203.0.113.140/';
+
+export function curlFromClient(lab: string, url = WAN_VIP_URL) {
+  return harness(['exec', lab, 'client', '--', 'curl', '-sS', '-m', '3', url]);
+}
+
 /** Everything of a lab that could outlive it: namespaces, tagged processes, files, registry entry. */
 export async function leftovers(lab: string, runsDir = join(ROOT, 'runs')) {
   const namespaces = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) =>
