@@ -9,6 +9,7 @@ import { InputError, RuntimeFailure } from '../src/errors.js';
 import { registerDoctor } from './doctor.js';
 import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
+import { registerFault } from './fault.js';
 import { registerGc } from './gc.js';
 import { registerInspect } from './inspect.js';
 import { registerSchema } from './schema.js';
@@ -26,6 +27,7 @@ for (const register of [
   registerGc,
   registerInspect,
   registerExec,
+  registerFault,
   registerDoctor,
   registerSchema,
 ]) {

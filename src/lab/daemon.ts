@@ -17,6 +17,8 @@ export interface DaemonSpec {
   /** A private IPC namespace: shared memory dies with the process, never leaks (PostgreSQL). */
   privateIpc?: boolean;
   env?: Record<string, string>;
+  /** Standard output to its own file (data, e.g. a prober's outcomes); stderr stays in `log`. */
+  stdout?: string;
 }
 
 export interface RunningDaemon {
@@ -40,9 +42,10 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
     ...spec.argv,
   ];
   const log = await open(spec.log, 'a');
+  const out = spec.stdout ? await open(spec.stdout, 'a') : log;
   const child = spawn('ip', argv, {
     detached: true,
-    stdio: ['ignore', log.fd, log.fd],
+    stdio: ['ignore', out.fd, log.fd],
     env: {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       LANG: 'C.UTF-8',
@@ -51,6 +54,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
     },
   });
   await log.close();
+  if (out !== log) await out.close();
   const pid = child.pid;
   if (pid === undefined)
     throw new RuntimeFailure(`${spec.node}/${spec.service}: could not start ${spec.argv[0]}`);
@@ -68,7 +72,18 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
   child.unref();
   const startTime = (await procStartTime(pid)) ?? '';
   return {
-    record: { node: spec.node, service: spec.service, pid, startTime, argv: spec.argv, log: spec.log },
+    record: {
+      node: spec.node,
+      service: spec.service,
+      pid,
+      startTime,
+      argv: spec.argv,
+      log: spec.log,
+      ns: spec.ns,
+      user: spec.user,
+      privateIpc: spec.privateIpc,
+      env: spec.env,
+    },
     exited,
   };
 }
@@ -93,6 +108,12 @@ export async function killAndWait(pids: number[]): Promise<void> {
     const alive = await Promise.all(left.map((t) => isAlive(t.pid, t.start)));
     left = left.filter((_, i) => alive[i]);
   }
+}
+
+/** The spec a recorded process was started from, to start it again. */
+export function specOf(record: ProcessRecord, lab: string, runId: string): DaemonSpec {
+  const { node, service, argv, log, ns, user, privateIpc, env } = record;
+  return { node, service, argv, log, ns, user, privateIpc, env, lab, runId };
 }
 
 export async function logTail(file: string, lines = 20): Promise<string> {

@@ -25,7 +25,7 @@ export async function isAlive(pid: number, startTime?: string): Promise<boolean>
  * (what `ip netns pids` does, without a process per namespace) and those carrying the run's tag in their
  * environment, wherever they went.
  */
-export async function runPids(namespaces: string[], runId: string): Promise<number[]> {
+export async function runPids(namespaces: string[], runId?: string): Promise<number[]> {
   const inodes = new Set<string>();
   for (const ns of namespaces) {
     try {
@@ -34,7 +34,7 @@ export async function runPids(namespaces: string[], runId: string): Promise<numb
       // already gone
     }
   }
-  const needle = `VRRP_HARNESS_RUN=${runId}\0`;
+  const needle = runId === undefined ? undefined : `VRRP_HARNESS_RUN=${runId}\0`;
   const out: number[] = [];
   await Promise.all(
     (await readdir('/proc'))
@@ -42,9 +42,32 @@ export async function runPids(namespaces: string[], runId: string): Promise<numb
       .map(async (pid) => {
         const net = await readlink(`/proc/${pid}/ns/net`).catch(() => '');
         if (inodes.has(net)) return out.push(Number(pid));
+        if (!needle) return;
         const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
         if (`${env}\0`.includes(needle)) out.push(Number(pid));
       }),
   );
   return out;
+}
+
+/** Processes whose parent chain leads to `root` (itself included): a daemon and the children it forked. */
+export async function processTree(root: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
 }

@@ -19,7 +19,12 @@ export interface LabState {
   tag: string;
   switchNs: string;
   namespaces: string[];
-  nodes: { name: string; ns: string }[];
+  nodes: {
+    name: string;
+    ns: string;
+    interfaces: { name: string; segment?: string; port?: string; mac?: string; addresses: string[] }[];
+  }[];
+  segments: { name: string; bridge: string; pcap: string }[];
   processes: ProcessRecord[];
   vips: {
     address: string;
@@ -38,6 +43,11 @@ export interface ProcessRecord {
   startTime: string;
   argv: string[];
   log: string;
+  /** What it takes to start it again (daemon restart, host recover). */
+  ns: string;
+  user?: string;
+  privateIpc?: boolean;
+  env?: Record<string, string>;
 }
 
 /** Runtime registry: lab name → run directory. On tmpfs, like /run/netns, so both vanish at reboot. */

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { launchInjector } from '../capture/inject.js';
+import { launchCapture, pcapPath } from '../capture/tcpdump.js';
 import { InputError, RuntimeFailure } from '../errors.js';
-import { listNetns } from '../netns/ip.js';
+import { addresses, listNetns } from '../netns/ip.js';
 import { launchNginx } from '../services/nginx.js';
 import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
 import type { Launch, ServiceContext } from '../services/service.js';
@@ -11,7 +13,7 @@ import { launchKeepalived } from '../speakers/keepalived.js';
 import { loadTopology } from '../topology/load.js';
 import { type LabPlan, planLab } from '../topology/plan.js';
 import { LabName, type SpeakerImpl } from '../topology/schema.js';
-import { validateTopology } from '../topology/validate.js';
+import { SWITCH, validateTopology } from '../topology/validate.js';
 import { waitForLine, withDeadline } from '../util/wait.js';
 import { type CheckResult, runCheck } from './checks.js';
 import { logTail, type RunningDaemon, startDaemon } from './daemon.js';
@@ -115,7 +117,17 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     tag,
     switchNs: plan.switchNs,
     namespaces: plan.namespaces,
-    nodes: plan.nodes.map((n) => ({ name: n.name, ns: n.ns })),
+    nodes: plan.nodes.map((n) => ({
+      name: n.name,
+      ns: n.ns,
+      interfaces: n.interfaces.map((i) => ({
+        name: i.name,
+        segment: i.segment,
+        port: i.port,
+        addresses: i.addresses.map((a) => a.address),
+      })),
+    })),
+    segments: plan.segments.map((s) => ({ ...s, pcap: pcapPath(runDir, s.name) })),
     processes: [],
     vips: plan.vips.map((v) => ({
       address: v.address,
@@ -150,12 +162,56 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     network = createNetwork(plan, tag);
     await Promise.race([network, interrupted]);
     const networkMs = performance.now() - t0;
+    // MACs are the kernel's choice unless the topology set them: recorded so captures can name senders.
+    await recordMacs(state);
 
-    say('network up; starting speakers and services');
+    // Starts one daemon and waits for its ready line; records it in the journal as soon as it runs.
+    let journal = Promise.resolve();
+    let speakersStarted = 0;
+    const speakerCount = plan.nodes.filter((n) => n.vrrp).length;
+    let electionStart = performance.now();
+    const bring = async (make: () => Promise<Launch> | Launch) => {
+      const launch = await make();
+      // Once anything failed, start nothing more: the rollback must see every process there is.
+      if (failed) return;
+      const start = startDaemon(launch.spec);
+      starting.push(start);
+      const running = await start;
+      daemons.push({ launch, running });
+      state.processes.push(running.record);
+      if (launch.spec.service === 'keepalived' && ++speakersStarted === speakerCount)
+        electionStart = performance.now();
+      // One journal write at a time, each with every process started so far.
+      journal = journal.then(() => writeState(state));
+      await journal;
+      await waitForLine(launch.spec.log, launch.ready, launch.readyTimeoutMs, running.exited).catch((err) => {
+        throw failing(launch, err);
+      });
+      say(`ready: ${launch.spec.node}/${launch.spec.service}`);
+    };
+
+    // Captures first: the lab's very first advert is evidence too.
+    say(`network up; starting ${plan.segments.length} captures`);
+    const sw = switchNode(plan);
+    await mkdir(join(runDir, 'pcap'), { recursive: true });
+    const captures = plan.segments.map((seg) =>
+      bring(async () =>
+        launchCapture(await context(state, sw, 'capture'), seg.name, seg.bridge, pcapPath(runDir, seg.name)),
+      ),
+    );
+    // The frame injector puts fault markers into every capture.
+    const injector = bring(async () =>
+      launchInjector(
+        await context(state, sw, 'injector'),
+        plan.segments.map((s) => s.bridge),
+      ),
+    );
+    await Promise.race([Promise.all([...captures, injector]), interrupted]);
+
+    say('starting speakers and services');
     // Every daemon starts as soon as its own inputs are ready (PostgreSQL waits for initdb, nothing waits
     // for PostgreSQL), speakers first: their election timers then run while the services start.
-    type Launcher = () => Promise<Launch>;
-    const launchers: Launcher[] = [];
+    const launchers: (() => Promise<Launch>)[] = [];
     for (const node of plan.nodes) {
       const vrrp = node.vrrp;
       if (vrrp)
@@ -172,34 +228,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
         });
       }
     }
-    let journal = Promise.resolve();
-    let speakersStarted = 0;
-    const speakerCount = plan.nodes.filter((n) => n.vrrp).length;
-    let electionStart = performance.now();
-    const started = Promise.all(
-      launchers.map(async (make) => {
-        const launch = await make();
-        // Once anything failed, start nothing more: the rollback must see every process there is.
-        if (failed) return;
-        const start = startDaemon(launch.spec);
-        starting.push(start);
-        const running = await start;
-        daemons.push({ launch, running });
-        state.processes.push(running.record);
-        if (launch.spec.service === 'keepalived' && ++speakersStarted === speakerCount)
-          electionStart = performance.now();
-        // One journal write at a time, each with every process started so far.
-        journal = journal.then(() => writeState(state));
-        await journal;
-        await waitForLine(launch.spec.log, launch.ready, launch.readyTimeoutMs, running.exited).catch(
-          (err) => {
-            throw failing(launch, err);
-          },
-        );
-        say(`ready: ${launch.spec.node}/${launch.spec.service}`);
-      }),
-    );
-    await Promise.race([started, interrupted]);
+    await Promise.race([Promise.all(launchers.map(bring)), interrupted]);
     const servicesMs = performance.now() - t0 - networkMs;
     // Every database node has its copy: the template has served its purpose.
     if (template) await rm(await template, { recursive: true, force: true });
@@ -271,6 +300,30 @@ async function context(
     node,
     dir,
     env: runEnv(state.lab, state.runId),
+  };
+}
+
+async function recordMacs(state: LabState): Promise<void> {
+  await Promise.all(
+    state.nodes.map(async (n) => {
+      for (const link of await addresses(n.ns)) {
+        const iface = n.interfaces.find((i) => i.name === link.ifname);
+        if (iface) iface.mac = link.address;
+      }
+    }),
+  );
+}
+
+/** The switch namespace as a node, so captures and the marker agent run there like any daemon. */
+function switchNode(plan: LabPlan): LabPlan['nodes'][number] {
+  return {
+    name: SWITCH,
+    ns: plan.switchNs,
+    interfaces: [],
+    sysctls: {},
+    services: [],
+    vrrp: undefined,
+    endpoints: new Map(),
   };
 }
 

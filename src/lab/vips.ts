@@ -9,13 +9,15 @@ export interface VipWatch {
 
 export type Holders = Map<string, string[]>;
 
-/** Which node holds each VIP right now, read from the kernel (ip -json addr) in every speaker namespace. */
+/** Which node holds each VIP right now (on a link that is up), read from the kernel in every speaker namespace. */
 export async function vipHolders(nodes: { name: string; ns: string }[], vips: string[]): Promise<Holders> {
   const holders: Holders = new Map(vips.map((v) => [v, []]));
   await Promise.all(
     nodes.map(async (n) => {
       const links = await addresses(n.ns).catch(() => []);
       for (const link of links) {
+        // An address on a link that is down serves nobody (a crashed box keeps its config, not its cable).
+        if (!link.flags?.includes('UP') || link.flags.includes('NO-CARRIER')) continue;
         for (const a of link.addr_info) holders.get(a.local)?.push(n.name);
       }
     }),

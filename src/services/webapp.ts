@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { WebappService } from '../topology/schema.js';
+import { programPath } from '../util/program.js';
 import { daemonSpec, type Launch, type ServiceContext } from './service.js';
 
 /** The compiled server program, beside this file (src/ → dist/src/ after the build). */
-const SERVER = fileURLToPath(new URL('./webapp-server.js', import.meta.url));
+const SERVER = programPath(import.meta.url, './webapp-server.js');
 
 export function launchWebapp(ctx: ServiceContext, svc: WebappService): Launch {
   const db = svc.db ? ctx.node.endpoints.get(svc.db) : undefined;

@@ -21,7 +21,14 @@ export interface LabPlan {
 export interface NodePlan {
   name: string;
   ns: string;
-  interfaces: { name: string; addresses: Cidr[]; segment: string | undefined; peer: string | undefined }[];
+  interfaces: {
+    name: string;
+    addresses: Cidr[];
+    segment: string | undefined;
+    /** Its bridge port in the switch namespace (segment links only). */
+    port: string | undefined;
+    peer: string | undefined;
+  }[];
   sysctls: Record<string, string>;
   services: Service[];
   vrrp: ResolvedVrrp | undefined;
@@ -69,6 +76,7 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
         name: i.name,
         addresses: i.addresses,
         segment: i.segment,
+        port: i.port,
         peer: i.peer ? `${i.peer.node}:${i.peer.iface}` : undefined,
       })),
       sysctls,

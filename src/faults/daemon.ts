@@ -1,0 +1,78 @@
+import { InputError } from '../errors.js';
+import { killAndWait } from '../lab/daemon.js';
+import { isAlive, processTree } from '../lab/proc.js';
+import type { LabState } from '../lab/state.js';
+import { type FaultKind, nodeOf } from './fault.js';
+import { restartDaemons } from './host.js';
+
+/** "proxy1" means the node's VRRP speaker; "proxy1/nginx" names any recorded daemon. */
+function daemonOf(state: LabState, target: string) {
+  const [nodeName = '', service] = target.split('/');
+  nodeOf(state, nodeName);
+  const candidates = state.processes.filter(
+    (p) => p.node === nodeName && (service ? p.service === service : p.service === 'keepalived'),
+  );
+  const p = candidates[0];
+  if (!p) {
+    const known = state.processes.filter((x) => x.node === nodeName).map((x) => `${x.node}/${x.service}`);
+    throw new InputError(`'${target}': no such daemon (${known.join(', ') || 'none on that node'})`);
+  }
+  return p;
+}
+
+/** A daemon crash: SIGKILL to it and to every process it forked (keepalived's VRRP child included). */
+export const daemonKill: FaultKind = {
+  name: 'daemon-kill',
+  summary: 'kill -9 a daemon and its children (TARGET: node = its VRRP speaker, or node/service)',
+  target: 'daemon',
+  async run(state, target) {
+    const p = daemonOf(state, target);
+    const tree = await processTree(p.pid);
+    await killAndWait(tree);
+    return `${p.node}/${p.service}: SIGKILL to ${tree.length} processes`;
+  },
+};
+
+/** A clean stop: SIGTERM (keepalived then sends priority 0 and removes its VIPs), waited for. */
+export const daemonStop: FaultKind = {
+  name: 'daemon-stop',
+  summary: 'stop a daemon gracefully with SIGTERM (keepalived sends priority 0) and wait for it to exit',
+  target: 'daemon',
+  async run(state, target) {
+    const p = daemonOf(state, target);
+    const started = performance.now();
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      return `${p.node}/${p.service}: was not running`;
+    }
+    // Not our child: /proc is the only witness of its exit (10 ms steps, 10 s at most, then SIGKILL).
+    while ((await isAlive(p.pid, p.startTime)) && performance.now() - started < 10_000) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (await isAlive(p.pid, p.startTime)) await killAndWait(await processTree(p.pid));
+    return `${p.node}/${p.service}: stopped in ${(performance.now() - started).toFixed(0)} ms`;
+  },
+};
+
+export const daemonStart: FaultKind = {
+  name: 'daemon-start',
+  summary: 'start a stopped or killed daemon again, as at up',
+  target: 'daemon',
+  async run(state, target) {
+    const p = daemonOf(state, target);
+    const done = await restartDaemons(state, (x) => x === p);
+    return `${p.node}/${p.service}: ${done.length ? 'started' : 'was already running'}`;
+  },
+};
+
+export const daemonRestart: FaultKind = {
+  name: 'daemon-restart',
+  summary: 'stop a daemon gracefully, then start it again',
+  target: 'daemon',
+  async run(state, target, opts) {
+    const stopped = await daemonStop.run(state, target, opts);
+    const started = await daemonStart.run(state, target, opts);
+    return `${stopped}; ${started}`;
+  },
+};

@@ -1,0 +1,90 @@
+import { killAndWait, specOf, startDaemon } from '../lab/daemon.js';
+import { isAlive, runPids } from '../lab/proc.js';
+import { type LabState, writeState } from '../lab/state.js';
+import { ipBatch } from '../netns/ip.js';
+import { type FaultKind, nodeOf } from './fault.js';
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** A powered-off box: every process in the node's namespace SIGKILLed, every link down. */
+export const hostCrash: FaultKind = {
+  name: 'host-crash',
+  summary: 'power a node off: SIGKILL every process in its namespace, take its links down',
+  target: 'node',
+  async run(state, target) {
+    const node = nodeOf(state, target);
+    // Links first: a dead box sends nothing more, not even what a dying process would.
+    await ipBatch(
+      node.interfaces.map((i) => `link set ${i.name} down`),
+      node.ns,
+    );
+    const pids = await runPids([node.ns]);
+    await killAndWait(pids);
+    return `${node.ns}: links down, ${pids.length} processes killed`;
+  },
+};
+
+/** SIGSTOP of every process in the namespace: the box hangs, its links stay up. */
+export const hostFreeze: FaultKind = {
+  name: 'host-freeze',
+  summary: 'freeze a node: SIGSTOP every process in its namespace (links stay up)',
+  target: 'node',
+  async run(state, target) {
+    const node = nodeOf(state, target);
+    const pids = await runPids([node.ns]);
+    signalAll(pids, 'SIGSTOP');
+    return `${node.ns}: ${pids.length} processes stopped`;
+  },
+};
+
+export const hostThaw: FaultKind = {
+  name: 'host-thaw',
+  summary: 'thaw a frozen node: SIGCONT every process in its namespace',
+  target: 'node',
+  async run(state, target) {
+    const node = nodeOf(state, target);
+    const pids = await runPids([node.ns]);
+    signalAll(pids, 'SIGCONT');
+    return `${node.ns}: ${pids.length} processes continued`;
+  },
+};
+
+/** Power back on: links up, then every daemon the node ran is started again, as at `up`. */
+export const hostRecover: FaultKind = {
+  name: 'host-recover',
+  summary: 'power a crashed node back on: links up, its daemons started again',
+  target: 'node',
+  async run(state, target) {
+    const node = nodeOf(state, target);
+    await ipBatch(
+      node.interfaces.map((i) => `link set ${i.name} up`),
+      node.ns,
+    );
+    const restarted = await restartDaemons(state, (p) => p.node === node.name);
+    return `${node.ns}: links up, restarted ${restarted.join(', ') || 'nothing'}`;
+  },
+};
+
+/** Starts again every recorded daemon that matches and is no longer running; updates the journal. */
+export async function restartDaemons(
+  state: LabState,
+  which: (p: LabState['processes'][number]) => boolean,
+): Promise<string[]> {
+  const done: string[] = [];
+  for (const [i, p] of state.processes.entries()) {
+    if (!which(p) || (await isAlive(p.pid, p.startTime))) continue;
+    const running = await startDaemon(specOf(p, state.lab, state.runId));
+    state.processes[i] = running.record;
+    done.push(p.service);
+  }
+  await writeState(state);
+  return done;
+}

@@ -1,0 +1,144 @@
+import { cp, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type FaultRecord, faultLog } from '../faults/fault.js';
+import { type FaultStep, faultSequence } from '../faults/sequence.js';
+import { isAlive } from '../lab/proc.js';
+import type { LabState } from '../lab/state.js';
+import { type Holders, waitForVips } from '../lab/vips.js';
+import {
+  downtime,
+  type Outcome,
+  type ProbeSpec,
+  type RunningProbe,
+  startProbe,
+  stopProbe,
+} from '../probes/probe.js';
+import { type LabEvent, readLabEvents } from '../timeline/events.js';
+import { type Handover, handoverAfter, type MasterSpan, masterSpans } from '../timeline/timeline.js';
+import { waitForLine } from '../util/wait.js';
+
+export interface ScenarioSpec {
+  name: string;
+  title: string;
+  probes: ProbeSpec[];
+  steps: FaultStep[];
+  /** Where each VIP must end up: the scenario waits for it (netlink events), with a deadline. */
+  expectHolders: { address: string; node: string }[];
+  deadlineMs: number;
+  /**
+   * How long to keep observing after the VIPs settled: the evidence (GARP repeats, a late preemption)
+   * keeps arriving for a while. This is an observation window, not a synchronisation.
+   */
+  observeMs: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  faults: (FaultRecord & { atUs: number | undefined })[];
+  handovers: Handover[];
+  spans: MasterSpan[];
+  downtime: { probe: string; faultId: string; ms: number | undefined; failed: number }[];
+  probes: Record<string, Outcome[]>;
+  holders: Holders;
+  events: LabEvent[];
+  artifacts: string;
+}
+
+async function stopCaptures(state: LabState): Promise<void> {
+  const dumps = state.processes.filter((p) => p.service.startsWith('tcpdump-'));
+  for (const p of dumps) {
+    try {
+      // SIGINT: tcpdump writes what it holds (--immediate-mode: nothing is held) and closes the file.
+      process.kill(p.pid, 'SIGINT');
+    } catch {
+      // gone
+    }
+  }
+  const until = performance.now() + 5000;
+  for (const p of dumps) {
+    // Not our children when `up` ran elsewhere: /proc is the witness.
+    while ((await isAlive(p.pid, p.startTime)) && performance.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/**
+ * The one runner behind `harness demo`, the post suites and (later) the conformance cases: probes on,
+ * faults in, wait for the expected outcome, observe, then read the captures into a timeline and measure
+ * every handover against the faults' markers. Captures are stopped at the end: one scenario per lab run.
+ */
+export async function runScenario(
+  state: LabState,
+  spec: ScenarioSpec,
+  outDir: string,
+): Promise<ScenarioResult> {
+  const probes: RunningProbe[] = [];
+  for (const p of spec.probes) probes.push(await startProbe(state, p));
+  // Baseline: every probe has answered once before anything breaks.
+  await Promise.all(probes.map((p) => waitForLine(p.file, /"ok":true/, 15_000)));
+
+  const records = await faultSequence(state.lab, spec.steps);
+  const speakers = state.nodes.filter((n) => state.vips.some((v) => v.candidates.includes(n.name)));
+  const { holders } = await waitForVips(
+    speakers,
+    spec.expectHolders.map((h) => ({ address: h.address, expected: h.node })),
+    spec.deadlineMs,
+  );
+  await new Promise((r) => setTimeout(r, spec.observeMs));
+
+  const outcomes: Record<string, Outcome[]> = {};
+  for (const p of probes) outcomes[p.spec.name] = await stopProbe(p);
+  await stopCaptures(state);
+
+  const events = await readLabEvents(state);
+  const captureEndUs = events.at(-1)?.tUs ?? 0;
+  const faults = records.map((r) => ({
+    ...r,
+    atUs: events.find((e) => e.type === 'marker' && e.id === r.id)?.tUs,
+  }));
+  const vrids = [...new Set(state.vips.map((v) => v.vrid).filter((v): v is number => v !== undefined))];
+  const spans = vrids.flatMap((vrid) => masterSpans(events, vrid, captureEndUs));
+  const handovers: Handover[] = [];
+  for (const f of faults) {
+    if (f.atUs === undefined) continue;
+    for (const vrid of vrids) {
+      const vips = state.vips.filter((v) => v.vrid === vrid).map((v) => v.address);
+      const h = handoverAfter(events, spans, vrid, vips, f.atUs, f.id);
+      if (
+        h &&
+        !handovers.some((x) => x.vrid === h.vrid && x.newMasterFirstAdvertUs === h.newMasterFirstAdvertUs)
+      ) {
+        handovers.push(h);
+      }
+    }
+  }
+  const dt = faults.flatMap((f) =>
+    f.atUs === undefined
+      ? []
+      : Object.entries(outcomes).map(([probe, o]) => ({ probe, faultId: f.id, ...downtime(o, f.atUs ?? 0) })),
+  );
+
+  // Evidence next to the verdicts: pcaps, faults, probe outcomes, daemon logs.
+  const artifacts = join(outDir, spec.name);
+  await mkdir(artifacts, { recursive: true });
+  await cp(join(state.runDir, 'pcap'), join(artifacts, 'pcap'), { recursive: true });
+  await cp(join(state.runDir, 'probes'), join(artifacts, 'probes'), { recursive: true });
+  await cp(faultLog(state.runDir), join(artifacts, 'faults.jsonl')).catch(() => {});
+  for (const p of state.processes.filter((x) => x.service === 'keepalived')) {
+    await cp(p.log, join(artifacts, `${p.node}-keepalived.log`)).catch(() => {});
+  }
+  return {
+    name: spec.name,
+    title: spec.title,
+    faults,
+    handovers,
+    spans,
+    downtime: dt.map((d) => ({ probe: d.probe, faultId: d.faultId, ms: d.ms, failed: d.failed })),
+    probes: outcomes,
+    holders,
+    events,
+    artifacts,
+  };
+}

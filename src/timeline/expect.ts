@@ -1,0 +1,63 @@
+/**
+ * VRRP timer formulas, in milliseconds.
+ *   RFC 3768 (v2) §6.1: Skew_Time = (256 − Priority) / 256 seconds; Master_Down_Interval = 3 × Advertisement_Interval + Skew_Time.
+ *   RFC 5798 / RFC 9568 (v3) §6.1: Skew_Time = ((256 − Priority) × Master_Adver_Interval) / 256;
+ *   Master_Down_Interval = 3 × Master_Adver_Interval + Skew_Time (the backup uses the master's advertised interval).
+ */
+export function skewMs(version: 2 | 3, priority: number, intervalMs: number): number {
+  return version === 2 ? ((256 - priority) / 256) * 1000 : ((256 - priority) * intervalMs) / 256;
+}
+
+export function masterDownMs(version: 2 | 3, priority: number, intervalMs: number): number {
+  return 3 * intervalMs + skewMs(version, priority, intervalMs);
+}
+
+export interface Window {
+  min: number;
+  max: number;
+  /** How the window was derived, for reports and assertion messages. */
+  why: string;
+}
+
+/**
+ * Tolerance for timings read from capture timestamps on veth: the kernel stamps both packets, so what is
+ * left is the daemon's own scheduling (keepalived's timer thread on a loaded 2-core machine: measured
+ * 1.2 ms late here, rarely more than a few ms) and veth/bridge latency (tens of µs). 25 ms late covers a
+ * busy CI machine with a margin; 5 ms early covers timer rounding. Both are stated in every verdict.
+ */
+export const TOLERANCE = { earlyMs: 5, lateMs: 25 };
+
+/**
+ * A master that dies silently: the backup's master-down timer restarted at the last advert it heard, so
+ * measured from that advert the takeover is due at Master_Down_Interval; measured from the fault it is
+ * due between MDI − interval (the fault just before an advert was due) and MDI (just after one left).
+ */
+export function silentFailover(version: 2 | 3, backupPriority: number, intervalMs: number) {
+  const mdi = masterDownMs(version, backupPriority, intervalMs);
+  return {
+    fromLastAdvert: {
+      min: mdi - TOLERANCE.earlyMs,
+      max: mdi + TOLERANCE.lateMs,
+      why: `Master_Down_Interval = 3 × ${intervalMs} + skew(${backupPriority}) = ${mdi.toFixed(1)} ms, −${TOLERANCE.earlyMs}/+${TOLERANCE.lateMs} ms`,
+    } satisfies Window,
+    fromFault: {
+      min: mdi - intervalMs - TOLERANCE.earlyMs,
+      max: mdi + TOLERANCE.lateMs,
+      why: `[MDI − interval, MDI] = [${(mdi - intervalMs).toFixed(1)}, ${mdi.toFixed(1)}] ms, −${TOLERANCE.earlyMs}/+${TOLERANCE.lateMs} ms`,
+    } satisfies Window,
+  };
+}
+
+/** A master that leaves with priority 0: the backup takes over after Skew_Time (RFC 5798 §6.4.2). */
+export function releaseFailover(version: 2 | 3, backupPriority: number, intervalMs: number): Window {
+  const skew = skewMs(version, backupPriority, intervalMs);
+  return {
+    min: skew - TOLERANCE.earlyMs,
+    max: skew + TOLERANCE.lateMs,
+    why: `priority 0 → Skew_Time(${backupPriority}) = ${skew.toFixed(1)} ms, −${TOLERANCE.earlyMs}/+${TOLERANCE.lateMs} ms`,
+  };
+}
+
+export function within(ms: number, w: Window): boolean {
+  return ms >= w.min && ms <= w.max;
+}

@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { down } from '../../src/lab/down.js';
+import { up } from '../../src/lab/up.js';
+import { runScenario, type ScenarioResult, type ScenarioSpec } from '../../src/scenario/run.js';
+import { ROOT } from './lab.js';
+
+export const SCENARIO_OUT = join(ROOT, 'reports', 'scenarios');
+
+/**
+ * Brings a lab up, runs one scenario, always tears the lab down. The scenario's evidence (pcaps, faults,
+ * probe outcomes, keepalived logs) is copied to reports/scenarios/<name>/ first, and its path printed.
+ */
+export async function scenarioOn(topology: string, lab: string, spec: ScenarioSpec): Promise<ScenarioResult> {
+  await down(lab).catch(() => {});
+  const { state } = await up({ file: join(ROOT, topology), name: lab, runsDir: join(ROOT, 'runs') });
+  try {
+    const r = await runScenario(state, spec, SCENARIO_OUT);
+    console.log(`${spec.name}: evidence in ${r.artifacts}`);
+    return r;
+  } finally {
+    await down(lab);
+  }
+}
+
+export function describeHandover(r: ScenarioResult): string {
+  return r.handovers
+    .map(
+      (h) =>
+        `VRID ${h.vrid} ${h.from ?? '?'} → ${h.to}: fault→new master ${h.failoverMs.toFixed(1)} ms, last old advert→new master ${h.silenceMs?.toFixed(1) ?? '?'} ms${h.oldReleased ? ' (priority 0)' : ''}, first GARP ${h.firstGarpUs ? `${((h.firstGarpUs - h.newMasterFirstAdvertUs) / 1000).toFixed(1)} ms after` : 'none'}`,
+    )
+    .join('\n');
+}
