@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { InputError, RuntimeFailure } from '../src/errors.js';
+import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
@@ -28,6 +29,7 @@ for (const register of [
   registerInspect,
   registerExec,
   registerFault,
+  registerDemo,
   registerDoctor,
   registerSchema,
 ]) {

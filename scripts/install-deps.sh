@@ -2,7 +2,8 @@
 # Debian/Ubuntu packages a lab needs. Run as root. Daemons are not started in the root namespace:
 # labs start their own copies inside namespaces.
 set -euo pipefail
-packages=(iproute2 keepalived nginx libnginx-mod-stream postgresql tcpdump nftables curl procps util-linux)
+# chromium: the report test renders report.html headless.
+packages=(iproute2 keepalived nginx libnginx-mod-stream postgresql tcpdump nftables curl procps util-linux chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -18,6 +18,9 @@ export const POST_SCENARIOS = {
   'proxy1-crash': {
     name: 'proxy1-crash',
     title: 'proxy1 host crash: the WAN VIP moves to proxy2',
+    notes: [
+      "A crashed master sends nothing more: proxy2 takes the WAN VIP one Master_Down_Interval (3 × 2 s + skew) after proxy1's last advert. The LAN VIP was already on proxy2.",
+    ],
     probes: POST_PROBES,
     steps: [{ at: 0, kind: 'host-crash', target: 'proxy1' }],
     expectHolders: [
@@ -54,6 +57,9 @@ export const POST_SCENARIOS = {
   'proxy1-returns': {
     name: 'proxy1-returns',
     title: 'proxy1 crashes, then comes back: preemption as keepalived really does it',
+    notes: [
+      'The post expects preempt_delay 30 to hold a returning proxy1 back for 30 s. keepalived 2.2.7 clears preempt_delay on an instance whose initial state is MASTER ("preempt delay will not work with initial state MASTER - clearing" in its log), so proxy1 takes the WAN VIP back one Master_Down_Interval after it starts.',
+    ],
     probes: POST_PROBES,
     steps: [
       { at: 0, kind: 'host-crash', target: 'proxy1' },
@@ -86,6 +92,9 @@ export const POST_SCENARIOS = {
   'proxy1-lan-link': {
     name: 'proxy1-lan-link',
     title: "the post's open question: only proxy1's LAN interface (eth1) fails",
+    notes: [
+      "The post's open question. WAN_1 tracks eth2 only, so proxy1 stays WAN master with no path to the webs: every client request gets a 502 from its nginx, for as long as eth1 stays down. The LAN VIP (proxy2) and the webs' database path are unaffected.",
+    ],
     probes: POST_PROBES,
     steps: [{ at: 0, kind: 'link-down', target: 'proxy1:eth1' }],
     // With the post's configuration nothing moves: that is the finding. The fixed lab overrides this.
@@ -119,6 +128,9 @@ export const FIXED_LAN_LINK: ScenarioSpec = {
   ...POST_SCENARIOS['proxy1-lan-link'],
   name: 'proxy1-lan-link-fixed',
   title: "only proxy1's LAN interface fails, with the corrected configuration (WAN_1 tracks eth1)",
+  notes: [
+    'topologies/post-fixed.yaml: WAN_1 also tracks eth1. Losing eth1 puts WAN_1 into FAULT, keepalived leaves MASTER with a priority-0 advert, and proxy2 takes the WAN VIP at Skew_Time: clients are served again within about a second.',
+  ],
   expectHolders: [
     { address: WAN_VIP, node: 'proxy2' },
     { address: LAN_VIP, node: 'proxy2' },

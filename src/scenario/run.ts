@@ -30,6 +30,8 @@ export interface ScenarioSpec {
    * keeps arriving for a while. This is an observation window, not a synchronisation.
    */
   observeMs: number;
+  /** What the report should say beside the numbers (e.g. what the post expected). */
+  notes?: string[];
 }
 
 export interface ScenarioResult {

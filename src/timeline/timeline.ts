@@ -1,3 +1,4 @@
+import { parseAddress } from '../net/cidr.js';
 import type { LabEvent } from './events.js';
 
 type Advert = LabEvent & { type: 'advert' };
@@ -24,56 +25,80 @@ export function advertsOf(events: LabEvent[], vrid: number): Advert[] {
   return events.filter((e): e is Advert => e.type === 'advert' && e.vrid === vrid);
 }
 
+/** RFC 5798 §6.4.3: the higher priority wins, on a tie the higher primary address. */
+function outranks(a: Advert, b: Advert): boolean {
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  return (parseAddress(a.src)?.value ?? 0n) > (parseAddress(b.src)?.value ?? 0n);
+}
+
 /**
- * Mastership per node, read from the adverts alone: a run of adverts no further apart than 1.5 intervals
- * is one span. Two spans that overlap are a dual-master episode.
+ * Mastership per node, read from the adverts alone. A node is master from an advert until
+ *   - it sends priority 0 (a release),
+ *   - it falls silent for more than 1.5 intervals (the span ends when its next advert was due), or
+ *   - a node that outranks it advertises and it sends nothing more within 1.5 intervals (it yielded;
+ *     if it does advertise again, it never heard the other one: both spans stay, a dual master).
  */
 export function masterSpans(events: LabEvent[], vrid: number, captureEndUs: number): MasterSpan[] {
-  const bySender = new Map<string, Advert[]>();
-  for (const a of advertsOf(events, vrid)) {
-    const key = a.node ?? a.src;
-    bySender.set(key, [...(bySender.get(key) ?? []), a]);
-  }
+  const adverts = advertsOf(events, vrid);
+  const key = (a: Advert) => a.node ?? a.src;
   const spans: MasterSpan[] = [];
-  for (const [node, adverts] of bySender) {
-    let span: MasterSpan | undefined;
-    for (const a of adverts) {
-      const gapUs = GAP * a.intervalMs * 1000;
-      if (span && (a.tUs - span.lastAdvertUs > gapUs || span.released)) {
-        spans.push(span);
-        span = undefined;
+  const open = new Map<string, MasterSpan>();
+  const close = (k: string) => {
+    const span = open.get(k);
+    if (span) spans.push(span);
+    open.delete(k);
+  };
+  for (const [i, a] of adverts.entries()) {
+    const me = key(a);
+    const gapUs = GAP * a.intervalMs * 1000;
+    // Silence: spans whose next advert never came in time end when it was due.
+    for (const [k, span] of open) if (a.tUs - span.lastAdvertUs > gapUs) close(k);
+    // Yield: an outranked master that does not speak again within 1.5 intervals stepped down here.
+    // (Quadratic look-ups, but a scenario has a few dozen adverts per VRID.)
+    for (const [k, span] of open) {
+      if (k === me || a.priority === 0) continue;
+      const last = adverts.findLast((x, j) => j < i && key(x) === k);
+      if (!last || !outranks(a, last)) continue;
+      const again = adverts.find((x, j) => j > i && key(x) === k && x.tUs - a.tUs <= gapUs);
+      // Speaking again after the outranking node released is a new mastership, not a dual one.
+      const released =
+        again && adverts.some((x, j) => j > i && key(x) === me && x.priority === 0 && x.tUs < again.tUs);
+      if (!again || released) {
+        span.endUs = a.tUs;
+        close(k);
       }
-      if (a.priority === 0) {
-        if (span) {
-          span.lastAdvertUs = a.tUs;
-          span.endUs = a.tUs;
-          span.released = true;
-        }
-        continue;
-      }
-      if (!span) {
-        span = {
-          vrid,
-          node,
-          priority: a.priority,
-          firstAdvertUs: a.tUs,
-          lastAdvertUs: a.tUs,
-          endUs: 0,
-          released: false,
-          open: false,
-        };
-      }
-      span.lastAdvertUs = a.tUs;
-      span.priority = a.priority;
-      span.endUs = a.tUs + a.intervalMs * 1000;
     }
-    if (span) {
-      if (!span.released && captureEndUs - span.lastAdvertUs <= GAP * (span.endUs - span.lastAdvertUs)) {
-        span.open = true;
-        span.endUs = captureEndUs;
+    const mine = open.get(me);
+    if (a.priority === 0) {
+      if (mine) {
+        mine.lastAdvertUs = a.tUs;
+        mine.endUs = a.tUs;
+        mine.released = true;
+        close(me);
       }
-      spans.push(span);
+      continue;
     }
+    const span = mine ?? {
+      vrid,
+      node: me,
+      priority: a.priority,
+      firstAdvertUs: a.tUs,
+      lastAdvertUs: a.tUs,
+      endUs: 0,
+      released: false,
+      open: false,
+    };
+    span.lastAdvertUs = a.tUs;
+    span.priority = a.priority;
+    span.endUs = a.tUs + a.intervalMs * 1000;
+    open.set(me, span);
+  }
+  for (const [k, span] of open) {
+    if (captureEndUs - span.lastAdvertUs <= GAP * (span.endUs - span.lastAdvertUs)) {
+      span.open = true;
+      span.endUs = captureEndUs;
+    }
+    close(k);
   }
   return spans.sort((a, b) => a.firstAdvertUs - b.firstAdvertUs);
 }

@@ -13,3 +13,14 @@ export function programPath(callerUrl: string, name: string): string {
   if (existsSync(built)) return built;
   throw new Error(`program ${name} not found at ${beside} or ${built}: run npm run build`);
 }
+
+/** The project's root (where package.json is), from a module inside it: the same from src/ and dist/src/. */
+export function projectRoot(callerUrl: string): string {
+  let dir = fileURLToPath(new URL('.', callerUrl));
+  while (!existsSync(`${dir}/package.json`) || dir.endsWith('/src/') || dir.includes('/node_modules/')) {
+    const up = dir.replace(/[^/]+\/$/, '');
+    if (up === dir) throw new Error('project root not found');
+    dir = up;
+  }
+  return dir.replace(/\/$/, '');
+}
