@@ -1,24 +1,7 @@
-import { InputError } from '../errors.js';
 import { killAndWait } from '../lab/daemon.js';
 import { isAlive, processTree } from '../lab/proc.js';
-import type { LabState } from '../lab/state.js';
-import { type FaultKind, nodeOf } from './fault.js';
+import { daemonOf, type FaultKind } from './fault.js';
 import { restartDaemons } from './host.js';
-
-/** "proxy1" means the node's VRRP speaker; "proxy1/nginx" names any recorded daemon. */
-function daemonOf(state: LabState, target: string) {
-  const [nodeName = '', service] = target.split('/');
-  nodeOf(state, nodeName);
-  const candidates = state.processes.filter(
-    (p) => p.node === nodeName && (service ? p.service === service : p.service === 'keepalived'),
-  );
-  const p = candidates[0];
-  if (!p) {
-    const known = state.processes.filter((x) => x.node === nodeName).map((x) => `${x.node}/${x.service}`);
-    throw new InputError(`'${target}': no such daemon (${known.join(', ') || 'none on that node'})`);
-  }
-  return p;
-}
 
 /** A daemon crash: SIGKILL to it and to every process it forked (keepalived's VRRP child included). */
 export const daemonKill: FaultKind = {

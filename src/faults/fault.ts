@@ -24,6 +24,8 @@ export interface FaultKind {
   summary: string;
   /** What TARGET names: an interface (node:iface), a node, or a daemon (node or node/service). */
   target: 'iface' | 'node' | 'daemon';
+  /** Option and target checks beyond the target's shape; throws InputError. Runs before the marker. */
+  check?(lab: LabState, target: string, opts: FaultOptions): void;
   run(lab: LabState, target: string, opts: FaultOptions): Promise<string>;
 }
 
@@ -36,6 +38,8 @@ export interface FaultRecord {
   markedAt: string;
   doneAt: string;
   detail: string;
+  /** Set when the action failed after its marker went out (the capture shows the marker regardless). */
+  error?: string;
 }
 
 export function faultLog(runDir: string): string {
@@ -70,10 +74,25 @@ export function ifaceOf(state: LabState, target: string) {
   return { node, iface };
 }
 
+/** "proxy1" means the node's VRRP speaker; "proxy1/nginx" names any recorded daemon. */
+export function daemonOf(state: LabState, target: string) {
+  const [nodeName = '', service] = target.split('/');
+  nodeOf(state, nodeName);
+  const p = state.processes.find(
+    (x) => x.node === nodeName && (service ? x.service === service : x.service === 'keepalived'),
+  );
+  if (!p) {
+    const known = state.processes.filter((x) => x.node === nodeName).map((x) => `${x.node}/${x.service}`);
+    throw new InputError(`'${target}': no such daemon (${known.join(', ') || 'none on that node'})`);
+  }
+  return p;
+}
+
 /**
  * Marks, then acts: the marker frame (carrying the fault's id) goes into every segment's capture first,
- * so the fault's instant and every packet are read off one clock. The record is appended to
- * runs/<lab>/faults.jsonl.
+ * so the fault's instant and every packet are read off one clock. Targets and options are checked
+ * before the marker, so a refused fault leaves no trace in the captures. Every fault that was marked
+ * is appended to runs/<lab>/faults.jsonl, with its error if the action then failed.
  */
 export async function injectFault(
   kind: FaultKind,
@@ -81,19 +100,30 @@ export async function injectFault(
   target: string,
   opts: FaultOptions,
 ): Promise<FaultRecord> {
+  if (kind.target === 'iface') ifaceOf(state, target);
+  else if (kind.target === 'node') nodeOf(state, target);
+  else daemonOf(state, target);
+  kind.check?.(state, target, opts);
   const id = `f-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   await injectFrame(state.runDir, encodeMarker({ id, kind: kind.name, target, ...opts }));
   const markedAt = new Date().toISOString();
-  const detail = await kind.run(state, target, opts);
   const record: FaultRecord = {
     id,
     kind: kind.name,
     target,
     options: opts,
     markedAt,
-    doneAt: new Date().toISOString(),
-    detail,
+    doneAt: '',
+    detail: '',
   };
-  await appendFile(faultLog(state.runDir), `${JSON.stringify(record)}\n`);
-  return record;
+  try {
+    record.detail = await kind.run(state, target, opts);
+    return record;
+  } catch (err) {
+    record.error = (err as Error).message;
+    throw err;
+  } finally {
+    record.doneAt = new Date().toISOString();
+    await appendFile(faultLog(state.runDir), `${JSON.stringify(record)}\n`);
+  }
 }

@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { ipBatch } from '../netns/ip.js';
 import { type FaultKind, ifaceOf } from './fault.js';
 
@@ -29,10 +30,13 @@ export const cableCut: FaultKind = {
   name: 'cable-cut',
   summary: "cut the cable at the switch: the node's bridge port goes down, the node sees no carrier",
   target: 'iface',
+  check(state, target) {
+    if (!ifaceOf(state, target).iface.port)
+      throw new InputError(`${target} is a point-to-point link: use link-down`);
+  },
   async run(state, target) {
     const { iface } = ifaceOf(state, target);
-    if (!iface.port) throw new Error(`${target} is a point-to-point link: use link-down`);
-    await ipBatch([`link set ${iface.port} down`], state.switchNs);
+    await ipBatch([`link set ${iface.port ?? ''} down`], state.switchNs);
     return `${state.switchNs}: port ${iface.port} down`;
   },
 };
@@ -41,10 +45,13 @@ export const cableRestore: FaultKind = {
   name: 'cable-restore',
   summary: 'reconnect a cable cut at the switch',
   target: 'iface',
+  check(state, target) {
+    if (!ifaceOf(state, target).iface.port)
+      throw new InputError(`${target} is a point-to-point link: use link-up`);
+  },
   async run(state, target) {
     const { iface } = ifaceOf(state, target);
-    if (!iface.port) throw new Error(`${target} is a point-to-point link: use link-up`);
-    await ipBatch([`link set ${iface.port} up`], state.switchNs);
+    await ipBatch([`link set ${iface.port ?? ''} up`], state.switchNs);
     return `${state.switchNs}: port ${iface.port} up`;
   },
 };

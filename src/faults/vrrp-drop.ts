@@ -13,6 +13,11 @@ export const vrrpDrop: FaultKind = {
   name: 'vrrp-drop',
   summary: 'TARGET drops every VRRP packet from --from NODE (nftables, one way); --clear removes it',
   target: 'node',
+  check(state, _target, opts) {
+    if (opts.clear) return;
+    if (!opts.from) throw new InputError('vrrp-drop needs --from NODE');
+    nodeOf(state, opts.from);
+  },
   async run(state, target, opts) {
     const node = nodeOf(state, target);
     if (opts.clear) {

@@ -34,13 +34,13 @@ export function settled(holders: Holders, vips: VipWatch[]): boolean {
 }
 
 /**
- * Waits until every VIP is held by exactly its expected node. Woken by netlink (`ip monitor address` in
- * each namespace), not by polling; each wake-up re-reads the addresses. Returns the final holders and
- * the time it took.
+ * Waits until the VIP holders satisfy `want`. Woken by netlink (`ip monitor address` in each namespace),
+ * not by polling; each wake-up re-reads the addresses. Returns the final holders and the time it took.
  */
-export async function waitForVips(
+export async function waitForHolders(
   nodes: { name: string; ns: string }[],
-  vips: VipWatch[],
+  vips: string[],
+  want: (h: Holders) => boolean,
   ms: number,
   abort?: Promise<never>,
 ): Promise<{ holders: Holders; elapsedMs: number }> {
@@ -60,11 +60,8 @@ export async function waitForVips(
       try {
         do {
           again = false;
-          last = await vipHolders(
-            nodes,
-            vips.map((v) => v.address),
-          );
-          if (settled(last, vips)) return resolve(last);
+          last = await vipHolders(nodes, vips);
+          if (want(last)) return resolve(last);
         } while (again);
       } catch (err) {
         reject(err);
@@ -73,7 +70,7 @@ export async function waitForVips(
       }
     };
     for (const n of nodes) {
-      const m = execa('ip', ['-n', n.ns, 'monitor', 'address'], { reject: false, buffer: false });
+      const m = execa('ip', ['-n', n.ns, 'monitor', 'address', 'link'], { reject: false, buffer: false });
       m.stdout?.on('data', () => void check());
       monitors.push(m);
     }
@@ -82,19 +79,46 @@ export async function waitForVips(
     backstop = setInterval(() => void check(), 1000);
   });
   try {
-    const holders = await withDeadline(done, ms, 'VIPs settling', abort);
+    const holders = await withDeadline(done, ms, 'VIP holders', abort);
     return { holders, elapsedMs: performance.now() - started };
   } catch (err) {
     if (err instanceof DeadlineExceeded) {
-      const now = [...last].map(([vip, h]) => {
-        const want = vips.find((v) => v.address === vip)?.expected;
-        return `${vip}: held by ${h.join(', ') || 'nobody'} (expected ${want})`;
-      });
-      throw new DeadlineExceeded(`VIPs did not settle: ${now.join('; ')}`, ms);
+      const now = [...last].map(([vip, h]) => `${vip}: held by ${h.join(', ') || 'nobody'}`);
+      throw new DeadlineExceeded(`VIP holders never became as wanted: ${now.join('; ')}`, ms);
     }
     throw err;
   } finally {
     clearInterval(backstop);
     for (const m of monitors) m.kill();
+  }
+}
+
+/** Waits until every VIP is held by exactly its expected node. */
+export async function waitForVips(
+  nodes: { name: string; ns: string }[],
+  vips: VipWatch[],
+  ms: number,
+  abort?: Promise<never>,
+): Promise<{ holders: Holders; elapsedMs: number }> {
+  try {
+    return await waitForHolders(
+      nodes,
+      vips.map((v) => v.address),
+      (h) => settled(h, vips),
+      ms,
+      abort,
+    );
+  } catch (err) {
+    if (err instanceof DeadlineExceeded) {
+      const now = await vipHolders(
+        nodes,
+        vips.map((v) => v.address),
+      );
+      const text = vips.map(
+        (v) => `${v.address}: held by ${now.get(v.address)?.join(', ') || 'nobody'} (expected ${v.expected})`,
+      );
+      throw new DeadlineExceeded(`VIPs did not settle: ${text.join('; ')}`, ms);
+    }
+    throw err;
   }
 }

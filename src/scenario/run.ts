@@ -47,7 +47,7 @@ export interface ScenarioResult {
   artifacts: string;
 }
 
-async function stopCaptures(state: LabState): Promise<void> {
+export async function stopCaptures(state: LabState): Promise<void> {
   const dumps = state.processes.filter((p) => p.service.startsWith('tcpdump-'));
   for (const p of dumps) {
     try {
