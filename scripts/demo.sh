@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The quick-start demo: build the post's lab, send one HTTP request through the WAN VIP, tear it down.
+# The quick-start demo: the post's lab through its failure scenarios, with a report in runs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
@@ -11,13 +11,4 @@ fi
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 [ -f dist/harness/cli.js ] || npm run build
-harness() { node dist/harness/cli.js "$@"; }
-
-trap 'harness down post >/dev/null 2>&1 || true' EXIT
-harness up topologies/post.yaml
-echo
-echo '$ harness exec post client -- curl -s http://203.0.113.140/'
-harness exec post client -- curl -s http://203.0.113.140/
-echo
-harness down post
-trap - EXIT
+node dist/harness/cli.js demo --out runs/demo "$@"

@@ -22,7 +22,12 @@ describe('downtime', () => {
   it('a run of failures: from the last success before it to the first success after it', () => {
     // requests at 0, 50, …; the fault at 120 ms; failures at 150 … 300; success again at 350
     const outcomes = probe(0, '...xxxx...');
-    expect(downtime(outcomes, at(120))).toEqual({ ms: 250, failed: 4, lastOkUs: at(100), firstOkUs: at(350) });
+    expect(downtime(outcomes, at(120))).toEqual({
+      ms: 250,
+      failed: 4,
+      lastOkUs: at(100),
+      firstOkUs: at(350),
+    });
   });
 
   it('counts only the first run of failures after the fault', () => {
@@ -52,7 +57,12 @@ describe('downtime', () => {
   it('failures before the fault are ignored', () => {
     // failures at 50-100 ms (before the fault at 200), then the real outage at 300-400
     const outcomes = probe(0, '.xx...xxx..');
-    expect(downtime(outcomes, at(200))).toEqual({ ms: 200, failed: 3, lastOkUs: at(250), firstOkUs: at(450) });
+    expect(downtime(outcomes, at(200))).toEqual({
+      ms: 200,
+      failed: 3,
+      lastOkUs: at(250),
+      firstOkUs: at(450),
+    });
     // and with only earlier failures there is no downtime at all
     expect(downtime(probe(0, '.xx......'), at(200))).toEqual({ ms: 0, failed: 0 });
   });

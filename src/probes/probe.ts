@@ -20,6 +20,12 @@ export type ProbeSpec =
       timeoutMs?: number;
     };
 
+/** Whether a probe watches `vip`: the host of its URL, or its database host, is that address. */
+export function probeWatches(p: ProbeSpec, vip: string): boolean {
+  const host = p.kind === 'http' ? new URL(p.url).hostname.replace(/^\[|\]$/g, '') : p.host;
+  return host === vip;
+}
+
 export interface Outcome {
   /** Microseconds since the epoch, when the request was sent. */
   t: number;

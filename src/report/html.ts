@@ -1,6 +1,7 @@
 import type { Report } from './model.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
 const rel = (at: number | null, from: number) => {
   if (at === null) return '–';

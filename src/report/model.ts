@@ -1,4 +1,4 @@
-import type { ProbeSpec } from '../probes/probe.js';
+import { type ProbeSpec, probeWatches } from '../probes/probe.js';
 import type { ScenarioResult, ScenarioSpec } from '../scenario/run.js';
 import { judge } from '../timeline/judge.js';
 
@@ -53,7 +53,7 @@ const round = (x: number | undefined, d = 1) => (x === undefined ? null : Number
 
 /** The probe that watches a VIP: its URL or host names the address. */
 function probeFor(probes: ProbeSpec[], vip: string): string | undefined {
-  return probes.find((p) => (p.kind === 'http' ? p.url.includes(vip) : p.host === vip))?.name;
+  return probes.find((p) => probeWatches(p, vip))?.name;
 }
 
 export function scenarioReport(

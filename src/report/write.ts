@@ -1,5 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { probeWatches } from '../probes/probe.js';
 import type { ScenarioResult, ScenarioSpec } from '../scenario/run.js';
 import { reportHtml } from './html.js';
 import { reportMarkdown } from './markdown.js';
@@ -30,9 +31,7 @@ export async function writeReport(outDir: string, lab: Report['lab'], runs: Scen
     const timelines: Record<string, string> = {};
     for (const v of vips) {
       if (v.vrid === undefined) continue;
-      const probe = spec.probes.find((p) =>
-        p.kind === 'http' ? p.url.includes(v.address) : p.host === v.address,
-      );
+      const probe = spec.probes.find((p) => probeWatches(p, v.address));
       const svg = timelineSvg({
         title: `${spec.title} — VIP ${v.address} (VRID ${v.vrid})`,
         vrid: v.vrid,
@@ -52,10 +51,6 @@ export async function writeReport(outDir: string, lab: Report['lab'], runs: Scen
       timelines[v.address] = file;
       svgs[file] = svg;
     }
-    await writeFile(
-      join(r.artifacts, 'timeline.json'),
-      JSON.stringify({ spans: r.spans, handovers: r.handovers, events: r.events }, null, 1),
-    );
     const pcaps = (await readdir(join(r.artifacts, 'pcap'))).map((p) => join(dir, 'pcap', p));
     scenarios.push(scenarioReport(spec, r, dir, timelines, pcaps));
   }

@@ -1,4 +1,4 @@
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FaultRecord, faultLog } from '../faults/fault.js';
 import { type FaultStep, faultSequence } from '../faults/sequence.js';
@@ -128,6 +128,7 @@ export async function runScenario(
   await cp(join(state.runDir, 'pcap'), join(artifacts, 'pcap'), { recursive: true });
   await cp(join(state.runDir, 'probes'), join(artifacts, 'probes'), { recursive: true });
   await cp(faultLog(state.runDir), join(artifacts, 'faults.jsonl')).catch(() => {});
+  await writeFile(join(artifacts, 'timeline.json'), JSON.stringify({ spans, handovers, events }, null, 1));
   for (const p of state.processes.filter((x) => x.service === 'keepalived')) {
     await cp(p.log, join(artifacts, `${p.node}-keepalived.log`)).catch(() => {});
   }

@@ -122,7 +122,11 @@ describe('masterSpans', () => {
   });
 
   it('a silent crash: the span ends at the last advert + interval, the backup starts after its MDI', () => {
-    const events = capture(adverts(A, 0, 5), marker(9000, 'f1', 'host-crash', 'a'), adverts(B, 8000 + mdi80, 5));
+    const events = capture(
+      adverts(A, 0, 5),
+      marker(9000, 'f1', 'host-crash', 'a'),
+      adverts(B, 8000 + mdi80, 5),
+    );
     const spans = masterSpans(events, 51, endOf(events));
     expect(spans).toEqual([
       span({ node: 'a', firstAdvertUs: at(0), lastAdvertUs: at(8000), endUs: at(10_000) }),
@@ -257,7 +261,11 @@ describe('masterSpans', () => {
   });
 
   it('equal priority over IPv6: the addresses compare as numbers, not as text', () => {
-    const v6 = (s: Speaker, ms: number): Advert => ({ ...advert(s, ms), version: 3, addresses: ['2001:db8::50'] });
+    const v6 = (s: Speaker, ms: number): Advert => ({
+      ...advert(s, ms),
+      version: 3,
+      addresses: ['2001:db8::50'],
+    });
     // '2001:db8::9' > '2001:db8::10' as text, but 0x9 < 0x10
     const nine: Speaker = { name: 'nine', src: '2001:db8::9', priority: 100 };
     const ten: Speaker = { name: 'ten', src: '2001:db8::10', priority: 100 };
@@ -342,7 +350,9 @@ describe('handoverAfter', () => {
 
   it('no handover when the master stays', () => {
     const events = capture(adverts(A, 0, 10), marker(9000, 'f1', 'netem', 'b:eth0'));
-    expect(handoverAfter(events, masterSpans(events, 51, endOf(events)), 51, [VIP], at(9000))).toBeUndefined();
+    expect(
+      handoverAfter(events, masterSpans(events, 51, endOf(events)), 51, [VIP], at(9000)),
+    ).toBeUndefined();
   });
 
   it('no master at the fault: from and the old advert are unknown', () => {
@@ -431,7 +441,9 @@ describe('handoverAfter', () => {
       na(B, 8000 + mdi80 + 0.3, VIP6),
     );
     const spans = masterSpans(events, 51, endOf(events));
-    expect(handoverAfter(events, spans, 51, [VIP6], at(9000), 'f1')?.firstGarpUs).toBe(at(8000 + mdi80 + 0.3));
+    expect(handoverAfter(events, spans, 51, [VIP6], at(9000), 'f1')?.firstGarpUs).toBe(
+      at(8000 + mdi80 + 0.3),
+    );
   });
 
   it('the first change of master after the fault, not a later one', () => {
