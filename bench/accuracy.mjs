@@ -29,7 +29,9 @@ try {
       if (!h?.silenceMs) throw new Error('no handover measured');
       errors.push(h.silenceMs - mdi);
       failovers.push(h.failoverMs);
-      console.log(`run ${i + 1}: silence ${h.silenceMs.toFixed(3)} ms, error ${(h.silenceMs - mdi).toFixed(3)} ms, fault→new master ${h.failoverMs.toFixed(1)} ms`);
+      console.log(
+        `run ${i + 1}: silence ${h.silenceMs.toFixed(3)} ms, error ${(h.silenceMs - mdi).toFixed(3)} ms, fault→new master ${h.failoverMs.toFixed(1)} ms`,
+      );
     } finally {
       await down('accuracy');
     }
@@ -38,7 +40,12 @@ try {
   rmSync(out, { recursive: true, force: true });
 }
 const sorted = [...errors].sort((a, b) => a - b);
-const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+const median =
+  sorted.length % 2
+    ? sorted[(sorted.length - 1) / 2]
+    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 const maxAbs = Math.max(...errors.map(Math.abs));
-console.log(`\n${runs} crashes: Master_Down_Interval ${mdi} ms; error vs MDI median ${median.toFixed(3)} ms, min ${sorted[0].toFixed(3)} ms, max ${sorted.at(-1).toFixed(3)} ms (max |error| ${maxAbs.toFixed(3)} ms)`);
+console.log(
+  `\n${runs} crashes: Master_Down_Interval ${mdi} ms; error vs MDI median ${median.toFixed(3)} ms, min ${sorted[0].toFixed(3)} ms, max ${sorted.at(-1).toFixed(3)} ms (max |error| ${maxAbs.toFixed(3)} ms)`,
+);
 console.log(JSON.stringify({ mdi, errors, failovers }));

@@ -2,59 +2,43 @@ import { InputError } from '../errors.js';
 import { ipBatch } from '../netns/ip.js';
 import { type FaultKind, ifaceOf } from './fault.js';
 
-/** ip link set down/up inside the node: the node's own interface, as if its driver or cable failed. */
-export const linkDown: FaultKind = {
-  name: 'link-down',
-  summary: "take a node's interface down (ip link set down in the node)",
-  target: 'iface',
-  async run(state, target) {
-    const { node, iface } = ifaceOf(state, target);
-    await ipBatch([`link set ${iface.name} down`], node.ns);
-    return `${node.ns}: ${iface.name} down`;
-  },
-};
+/**
+ * A link's state, set at one end: inside the node (its own interface, as if its driver failed) or at the
+ * switch (the node's bridge port: the node's interface stays up but loses carrier, a cut cable).
+ */
+function linkState(name: string, summary: string, end: 'node' | 'switch', state: 'up' | 'down'): FaultKind {
+  return {
+    name,
+    summary,
+    target: 'iface',
+    check(lab, target) {
+      if (end === 'switch' && !ifaceOf(lab, target).iface.port) {
+        throw new InputError(`${target} is a point-to-point link: use link-${state}`);
+      }
+    },
+    async run(lab, target) {
+      const { node, iface } = ifaceOf(lab, target);
+      const [ns, dev] = end === 'node' ? [node.ns, iface.name] : [lab.switchNs, iface.port ?? ''];
+      await ipBatch([`link set ${dev} ${state}`], ns);
+      return `${ns}: ${dev} ${state}`;
+    },
+  };
+}
 
-export const linkUp: FaultKind = {
-  name: 'link-up',
-  summary: "bring a node's interface back up",
-  target: 'iface',
-  async run(state, target) {
-    const { node, iface } = ifaceOf(state, target);
-    await ipBatch([`link set ${iface.name} up`], node.ns);
-    return `${node.ns}: ${iface.name} up`;
-  },
-};
-
-/** The switch side of the cable: the node's interface stays up but loses carrier. */
-export const cableCut: FaultKind = {
-  name: 'cable-cut',
-  summary: "cut the cable at the switch: the node's bridge port goes down, the node sees no carrier",
-  target: 'iface',
-  check(state, target) {
-    if (!ifaceOf(state, target).iface.port)
-      throw new InputError(`${target} is a point-to-point link: use link-down`);
-  },
-  async run(state, target) {
-    const { iface } = ifaceOf(state, target);
-    await ipBatch([`link set ${iface.port ?? ''} down`], state.switchNs);
-    return `${state.switchNs}: port ${iface.port} down`;
-  },
-};
-
-export const cableRestore: FaultKind = {
-  name: 'cable-restore',
-  summary: 'reconnect a cable cut at the switch',
-  target: 'iface',
-  check(state, target) {
-    if (!ifaceOf(state, target).iface.port)
-      throw new InputError(`${target} is a point-to-point link: use link-up`);
-  },
-  async run(state, target) {
-    const { iface } = ifaceOf(state, target);
-    await ipBatch([`link set ${iface.port ?? ''} up`], state.switchNs);
-    return `${state.switchNs}: port ${iface.port} up`;
-  },
-};
+export const linkDown = linkState(
+  'link-down',
+  "take a node's interface down (ip link set down in the node)",
+  'node',
+  'down',
+);
+export const linkUp = linkState('link-up', "bring a node's interface back up", 'node', 'up');
+export const cableCut = linkState(
+  'cable-cut',
+  "cut the cable at the switch: the node's bridge port goes down, the node sees no carrier",
+  'switch',
+  'down',
+);
+export const cableRestore = linkState('cable-restore', 'reconnect a cable cut at the switch', 'switch', 'up');
 
 /**
  * Down and up again, `count` times, `periodMs` per cycle (half down, half up). Timed by the event loop:

@@ -20,6 +20,20 @@ describe.skipIf(!canRunLabs)("the post's failures, measured from the captures (k
     expect(wan?.silenceMs).toBeWithin(w.fromLastAdvert);
     expect(wan?.failoverMs).toBeWithin(w.fromFault);
     expect(wan?.firstGarpUs).toBeDefined();
+    // keepalived's GARP semantics with the post's garp_master_delay 1 (garp_master_repeat defaults to 5):
+    // a burst of 5 on becoming master, and 5 more one second later.
+    const garps = r.events
+      .filter(
+        (e) =>
+          e.type === 'garp' &&
+          e.vip === WAN_VIP &&
+          e.node === 'proxy2' &&
+          e.tUs >= (wan?.newMasterFirstAdvertUs ?? 0),
+      )
+      .map((e) => (e.tUs - (wan?.newMasterFirstAdvertUs ?? 0)) / 1000);
+    console.log(`GARPs after takeover (ms): ${garps.map((g) => g.toFixed(1)).join(' ')}`);
+    expect(garps.filter((g) => g < 25)).toHaveLength(5);
+    expect(garps.filter((g) => g >= 1000 - 5 && g <= 1000 + 25)).toHaveLength(5);
     expect(r.holders.get(WAN_VIP)).toEqual(['proxy2']);
     expect(r.holders.get(LAN_VIP)).toEqual(['proxy2']);
     const http = r.downtime.find((d) => d.probe === 'http');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -100,6 +100,7 @@ describe.skipIf(!canRunLabs)(
       expect(timelines.length).toBe(8);
       expect(dom.stdout).toMatch(/class="master"/);
       expect(dom.stdout).toMatch(/class="fault"/);
+      await mkdir(join(ROOT, 'reports'), { recursive: true });
       const shot = join(ROOT, 'reports', 'report-screenshot.png');
       await execa('chromium', [...flags, '--window-size=1200,2400', `--screenshot=${shot}`, url]);
       expect((await stat(shot)).size).toBeGreaterThan(50_000);
