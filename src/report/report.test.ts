@@ -98,6 +98,7 @@ describe('failureRuns', () => {
 describe('timelineSvg', () => {
   const span = (node: string, fromMs: number, toMs: number, released = false): MasterSpan => ({
     vrid: 51,
+    segment: 'lan',
     node,
     priority: node === 'a' ? 100 : 80,
     firstAdvertUs: at(fromMs),

@@ -100,14 +100,22 @@ export async function runScenario(
     ...r,
     atUs: events.find((e) => e.type === 'marker' && e.id === r.id)?.tUs,
   }));
-  const vrids = [...new Set(state.vips.map((v) => v.vrid).filter((v): v is number => v !== undefined))];
-  const spans = vrids.flatMap((vrid) => masterSpans(events, vrid, captureEndUs));
+  // Each virtual router is a (segment, VRID) pair seen in the adverts, for the VRIDs the configs name.
+  const configured = new Set(state.vips.map((v) => v.vrid));
+  const routers = [
+    ...new Map(
+      events.flatMap((e) =>
+        e.type === 'advert' && configured.has(e.vrid) ? [[`${e.segment}/${e.vrid}`, e]] : [],
+      ),
+    ).values(),
+  ].map((e) => ({ segment: e.segment, vrid: e.vrid }));
+  const spans = routers.flatMap((r) => masterSpans(events, r.vrid, captureEndUs, r.segment));
   const handovers: Handover[] = [];
   for (const f of faults) {
     if (f.atUs === undefined) continue;
-    for (const vrid of vrids) {
-      const vips = state.vips.filter((v) => v.vrid === vrid).map((v) => v.address);
-      const h = handoverAfter(events, spans, vrid, vips, f.atUs, f.id);
+    for (const r of routers) {
+      const vips = state.vips.filter((v) => v.vrid === r.vrid).map((v) => v.address);
+      const h = handoverAfter(events, spans, r.vrid, vips, f.atUs, f.id, r.segment);
       if (
         h &&
         !handovers.some((x) => x.vrid === h.vrid && x.newMasterFirstAdvertUs === h.newMasterFirstAdvertUs)

@@ -80,6 +80,7 @@ const endOf = (events: LabEvent[]) => (events.at(-1)?.tUs ?? T0) + 1_000_000;
 function span(over: Partial<MasterSpan> & Pick<MasterSpan, 'node'>): MasterSpan {
   return {
     vrid: 51,
+    segment: 'lan',
     priority: 100,
     firstAdvertUs: 0,
     lastAdvertUs: 0,
@@ -457,5 +458,29 @@ describe('handoverAfter', () => {
     expect(spans.map((s) => s.node)).toEqual(['a', 'b', 'c']);
     expect(handoverAfter(events, spans, 51, [VIP], at(9000))).toMatchObject({ from: 'a', to: 'b' });
     expect(handoverAfter(events, spans, 51, [VIP], at(23_000))).toMatchObject({ from: 'b', to: 'c' });
+  });
+});
+
+describe('a VRID is only unique per segment', () => {
+  it('the same VRID on two segments gives separate masters and handovers', () => {
+    const onWan = (a: Advert): Advert => ({ ...a, segment: 'wan' });
+    // VRID 51 on lan: A master all along. VRID 51 on wan: B master, crashes, C takes over.
+    const events = capture(
+      adverts(A, 0, 8),
+      adverts(B, 0, 2).map(onWan),
+      marker(3000, 'f1', 'host-crash', 'b'),
+      adverts(C, 2000 + 3 * IV + 765.625, 2).map(onWan),
+    );
+    const end = endOf(events);
+    const lan = masterSpans(events, 51, end, 'lan');
+    const wan = masterSpans(events, 51, end, 'wan');
+    expect(lan.map((s) => s.node)).toEqual(['a']);
+    expect(wan.map((s) => s.node)).toEqual(['b', 'c']);
+    const spans = [...lan, ...wan];
+    expect(handoverAfter(events, spans, 51, [VIP], at(3000), 'f1', 'lan')).toBeUndefined();
+    const h = handoverAfter(events, spans, 51, [VIP], at(3000), 'f1', 'wan');
+    expect(h?.from).toBe('b');
+    expect(h?.to).toBe('c');
+    expect(h?.silenceMs).toBeCloseTo(3 * IV + 765.625, 3);
   });
 });

@@ -6,6 +6,8 @@ type Advert = LabEvent & { type: 'advert' };
 /** A node advertising as master of a VRID, from its first advert to when its next one was due. */
 export interface MasterSpan {
   vrid: number;
+  /** The segment its adverts were seen on (a VRID is only unique per segment). */
+  segment: string;
   node: string;
   priority: number;
   firstAdvertUs: number;
@@ -21,8 +23,12 @@ export interface MasterSpan {
 /** A gap longer than this many intervals ends a span: the sender stopped being master (or stopped). */
 const GAP = 1.5;
 
-export function advertsOf(events: LabEvent[], vrid: number): Advert[] {
-  return events.filter((e): e is Advert => e.type === 'advert' && e.vrid === vrid);
+/** A VRID names a virtual router on one segment; `segment` undefined means every segment. */
+export function advertsOf(events: LabEvent[], vrid: number, segment?: string): Advert[] {
+  return events.filter(
+    (e): e is Advert =>
+      e.type === 'advert' && e.vrid === vrid && (segment === undefined || e.segment === segment),
+  );
 }
 
 /** RFC 5798 §6.4.3: the higher priority wins, on a tie the higher primary address. */
@@ -38,8 +44,13 @@ function outranks(a: Advert, b: Advert): boolean {
  *   - a node that outranks it advertises and it sends nothing more within 1.5 intervals (it yielded;
  *     if it does advertise again, it never heard the other one: both spans stay, a dual master).
  */
-export function masterSpans(events: LabEvent[], vrid: number, captureEndUs: number): MasterSpan[] {
-  const adverts = advertsOf(events, vrid);
+export function masterSpans(
+  events: LabEvent[],
+  vrid: number,
+  captureEndUs: number,
+  segment?: string,
+): MasterSpan[] {
+  const adverts = advertsOf(events, vrid, segment);
   const key = (a: Advert) => a.node ?? a.src;
   const spans: MasterSpan[] = [];
   const open = new Map<string, MasterSpan>();
@@ -80,6 +91,7 @@ export function masterSpans(events: LabEvent[], vrid: number, captureEndUs: numb
     }
     const span = mine ?? {
       vrid,
+      segment: a.segment,
       node: me,
       priority: a.priority,
       firstAdvertUs: a.tUs,
@@ -137,12 +149,13 @@ export function handoverAfter(
   vips: string[],
   faultAtUs: number,
   faultId?: string,
+  segment?: string,
 ): Handover | undefined {
-  const mine = spans.filter((s) => s.vrid === vrid);
+  const mine = spans.filter((s) => s.vrid === vrid && (segment === undefined || s.segment === segment));
   const old = masterAt(mine, faultAtUs);
   const next = mine.find((s) => s.firstAdvertUs > faultAtUs && s.node !== old?.node);
   if (!next) return undefined;
-  const adverts = advertsOf(events, vrid);
+  const adverts = advertsOf(events, vrid, segment);
   const first = adverts.find((a) => (a.node ?? a.src) === next.node && a.tUs === next.firstAdvertUs);
   const lastOld = old
     ? adverts.filter((a) => (a.node ?? a.src) === old.node && a.tUs <= next.firstAdvertUs).at(-1)
