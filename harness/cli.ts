@@ -13,6 +13,7 @@ import { registerExec } from './exec.js';
 import { registerFault } from './fault.js';
 import { registerGc } from './gc.js';
 import { registerInspect } from './inspect.js';
+import { registerLint } from './lint.js';
 import { registerSchema } from './schema.js';
 import { registerUp } from './up.js';
 
@@ -30,6 +31,7 @@ for (const register of [
   registerExec,
   registerFault,
   registerDemo,
+  registerLint,
   registerDoctor,
   registerSchema,
 ]) {

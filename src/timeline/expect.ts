@@ -1,16 +1,7 @@
-/**
- * VRRP timer formulas, in milliseconds.
- *   RFC 3768 (v2) §6.1: Skew_Time = (256 − Priority) / 256 seconds; Master_Down_Interval = 3 × Advertisement_Interval + Skew_Time.
- *   RFC 5798 / RFC 9568 (v3) §6.1: Skew_Time = ((256 − Priority) × Master_Adver_Interval) / 256;
- *   Master_Down_Interval = 3 × Master_Adver_Interval + Skew_Time (the backup uses the master's advertised interval).
- */
-export function skewMs(version: 2 | 3, priority: number, intervalMs: number): number {
-  return version === 2 ? ((256 - priority) / 256) * 1000 : ((256 - priority) * intervalMs) / 256;
-}
+import { masterDownMs, skewMs } from '../vrrp/timers.js';
 
-export function masterDownMs(version: 2 | 3, priority: number, intervalMs: number): number {
-  return 3 * intervalMs + skewMs(version, priority, intervalMs);
-}
+/** The RFC timer formulas live with the VRRP core (src/vrrp/timers.ts): one definition for tsvrrpd and the judge. */
+export { masterDownMs, skewMs };
 
 export interface Window {
   min: number;

@@ -1,0 +1,548 @@
+/**
+ * The VRRP state machine of one instance (VRRPv2 RFC 3768, VRRPv3 RFC 5798 / RFC 9568; IPv4 and IPv6),
+ * sans-IO in the style of holo-vrrp: `step(state, event, nowMs) → { state, actions }` is pure. The clock
+ * is passed in; timers are actions (`arm` with an absolute time, `cancel`) that the driver schedules and
+ * feeds back as `timer` events. No I/O, no timers, no clock, no `node:` imports here.
+ *
+ * keepalived 2.2.7 semantics encoded (see the report of issue 4 for the uncertain points):
+ * - startup: priority 255 (address owner) → MASTER at once; anyone else → BACKUP "(init)" with the
+ *   master-down timer armed, `state MASTER` included; `state MASTER` clears preempt_delay.
+ * - track_interface weight W: W > 0 is added while the interface is up, W < 0 while it is down;
+ *   effective priority clamped to 1..254 (an owner stays 255); no weight / weight 0 → FAULT while down.
+ * - FAULT: a master entering FAULT sends priority 0 and deletes its VIPs; leaving FAULT → BACKUP
+ *   (the owner → MASTER).
+ */
+import { parseIp } from './addr.js';
+import type { VrrpAdvert } from './packet.js';
+import { masterDownMs, skewMs } from './timers.js';
+
+export type VrrpState = 'init' | 'backup' | 'master' | 'fault';
+export const VRRP_STATES: readonly VrrpState[] = ['init', 'backup', 'master', 'fault'];
+
+export const TIMER_NAMES = ['master_down', 'advert', 'preempt_delay', 'garp_delay', 'garp_refresh'] as const;
+export type TimerName = (typeof TIMER_NAMES)[number];
+
+/** keepalived defaults */
+export const DEFAULT_GARP_MASTER_DELAY_S = 5;
+export const DEFAULT_GARP_MASTER_REPEAT = 5;
+export const DEFAULT_GARP_MASTER_REFRESH_REPEAT = 1;
+export const PRIORITY_OWNER = 255;
+export const PRIORITY_STOP = 0;
+
+/**
+ * An instance's configuration. Field names and units (seconds) follow `VrrpInstanceConfig` from
+ * src/keepalived/config/vrrp.ts, so `{ ...vrrpInstanceConfig, primaryAddress, family }` is one; the
+ * extra fields are what keepalived.conf does not give that extractor (or defaults).
+ */
+export interface InstanceConfig {
+  name: string;
+  state?: 'MASTER' | 'BACKUP' | undefined;
+  /** 1..255; 255 = address owner */
+  priority: number;
+  /** seconds, may be fractional (v3: centisecond resolution) */
+  advertInt: number;
+  /** undefined → 2, as keepalived */
+  version?: 2 | 3 | undefined;
+  nopreempt?: boolean | undefined;
+  /** seconds; cleared when `state` is MASTER */
+  preemptDelay?: number | undefined;
+  /** seconds between the first and the second GARP/NA burst; undefined → 5, 0 → no second burst */
+  garpMasterDelay?: number | undefined;
+  dontTrackPrimary?: boolean | undefined;
+  trackInterfaces?: readonly { name: string; weight?: number | undefined }[] | undefined;
+  /** this router's primary address on the VRRP interface (for the equal-priority tie) */
+  primaryAddress: string;
+  family: 4 | 6;
+  /** GARP/NA messages per burst; undefined → 5 */
+  garpMasterRepeat?: number | undefined;
+  /** seconds between periodic GARP/NA bursts while master; undefined/0 → off */
+  garpMasterRefresh?: number | undefined;
+  /** messages per periodic burst; undefined → 1 */
+  garpMasterRefreshRepeat?: number | undefined;
+  /** RFC 9568 §6.4.3: a master hearing a lower priority advert sends one at once (default false: discard) */
+  lowerPrioImmediateAdvert?: boolean | undefined;
+}
+
+/** The configuration resolved to what the machine uses (milliseconds, defaults applied). */
+export interface InstanceParams {
+  name: string;
+  version: 2 | 3;
+  family: 4 | 6;
+  primaryAddress: string;
+  advertIntMs: number;
+  preempt: boolean;
+  preemptDelayMs: number;
+  garpDelayMs: number;
+  garpRepeat: number;
+  garpRefreshMs: number;
+  garpRefreshRepeat: number;
+  trackPrimary: boolean;
+  tracks: readonly { name: string; weight: number }[];
+  lowerPrioImmediateAdvert: boolean;
+}
+
+export interface InstanceState {
+  readonly params: InstanceParams;
+  readonly state: VrrpState;
+  /** configured priority (changed by `priority` events) */
+  readonly basePriority: number;
+  /** effective priority: base adjusted by track_interface weights */
+  readonly priority: number;
+  /** v3: the interval the current master advertises (own interval until one is heard) */
+  readonly masterAdverIntervalMs: number;
+  /** priority of the last advert heard while backup */
+  readonly masterPriority: number | undefined;
+  readonly ifaceUp: boolean;
+  /** tracked interfaces currently down (configured names only), sorted */
+  readonly tracksDown: readonly string[];
+  /** in FAULT because the sync group is */
+  readonly syncFault: boolean;
+  /** armed timers: absolute due time in ms */
+  readonly timers: Readonly<Partial<Record<TimerName, number>>>;
+}
+
+export type InstanceEvent =
+  | { type: 'startup' }
+  | { type: 'shutdown' }
+  | { type: 'advert'; advert: VrrpAdvert; src: string }
+  | { type: 'timer'; timer: TimerName }
+  | { type: 'iface'; up: boolean }
+  | { type: 'track'; name: string; up: boolean }
+  | { type: 'priority'; priority: number }
+  /** a transition forced by the sync group (see {@link syncGroupStep}) */
+  | { type: 'sync'; to: 'master' | 'backup' | 'fault'; reason?: string };
+
+export type Action =
+  | { type: 'send_advert'; priority: number }
+  | { type: 'send_garp' | 'send_na'; count: number }
+  | { type: 'add_vips' }
+  | { type: 'del_vips' }
+  | { type: 'arm'; timer: TimerName; atMs: number }
+  | { type: 'cancel'; timer: TimerName }
+  | { type: 'transition'; from: VrrpState; to: VrrpState; reason: string };
+
+export interface StepResult {
+  state: InstanceState;
+  actions: Action[];
+}
+
+const ms = (s: number | undefined, dflt: number): number =>
+  s === undefined || !Number.isFinite(s) || s < 0 ? dflt : Math.round(s * 1000);
+
+/** Resolves the configuration; throws a RangeError on values no keepalived.conf can give. */
+export function resolveParams(cfg: InstanceConfig): InstanceParams {
+  if (!Number.isInteger(cfg.priority) || cfg.priority < 1 || cfg.priority > 255) {
+    throw new RangeError(`(${cfg.name}) priority ${cfg.priority} is not 1..255`);
+  }
+  const advertIntMs = Math.round(cfg.advertInt * 1000);
+  if (!Number.isFinite(advertIntMs) || advertIntMs <= 0) {
+    throw new RangeError(`(${cfg.name}) advert_int ${cfg.advertInt} is not positive`);
+  }
+  if (parseIp(cfg.primaryAddress, cfg.family) === undefined) {
+    throw new RangeError(`(${cfg.name}) primary address ${cfg.primaryAddress} is not IPv${cfg.family}`);
+  }
+  return {
+    name: cfg.name,
+    version: cfg.version ?? 2,
+    family: cfg.family,
+    primaryAddress: cfg.primaryAddress,
+    advertIntMs,
+    preempt: !cfg.nopreempt,
+    // keepalived: "preempt_delay is incompatible with initial state MASTER - clearing preempt_delay"
+    preemptDelayMs: cfg.state === 'MASTER' ? 0 : ms(cfg.preemptDelay, 0),
+    garpDelayMs: ms(cfg.garpMasterDelay, DEFAULT_GARP_MASTER_DELAY_S * 1000),
+    garpRepeat: cfg.garpMasterRepeat ?? DEFAULT_GARP_MASTER_REPEAT,
+    garpRefreshMs: ms(cfg.garpMasterRefresh, 0),
+    garpRefreshRepeat: cfg.garpMasterRefreshRepeat ?? DEFAULT_GARP_MASTER_REFRESH_REPEAT,
+    trackPrimary: !cfg.dontTrackPrimary,
+    tracks: (cfg.trackInterfaces ?? []).map((t) => ({ name: t.name, weight: t.weight ?? 0 })),
+    lowerPrioImmediateAdvert: cfg.lowerPrioImmediateAdvert ?? false,
+  };
+}
+
+function effectivePriority(base: number, params: InstanceParams, tracksDown: readonly string[]): number {
+  if (base >= PRIORITY_OWNER) return PRIORITY_OWNER;
+  let p = base;
+  for (const t of params.tracks) {
+    const down = tracksDown.includes(t.name);
+    if (t.weight > 0 && !down) p += t.weight;
+    if (t.weight < 0 && down) p += t.weight;
+  }
+  return Math.min(254, Math.max(1, p));
+}
+
+/** FAULT caused by this instance's own interfaces (not by its sync group). */
+export function ownFault(s: InstanceState): boolean {
+  if (!s.ifaceUp && s.params.trackPrimary) return true;
+  return s.params.tracks.some((t) => t.weight === 0 && s.tracksDown.includes(t.name));
+}
+
+export function initialState(cfg: InstanceConfig): InstanceState {
+  const params = resolveParams(cfg);
+  return {
+    params,
+    state: 'init',
+    basePriority: cfg.priority,
+    priority: effectivePriority(cfg.priority, params, []),
+    masterAdverIntervalMs: params.advertIntMs,
+    masterPriority: undefined,
+    ifaceUp: true,
+    tracksDown: [],
+    syncFault: false,
+    timers: {},
+  };
+}
+
+/** Master_Down_Interval of this instance now (own effective priority, current Master_Adver_Interval). */
+export function masterDownIntervalMs(s: InstanceState): number {
+  return masterDownMs(s.params.version, s.priority, s.masterAdverIntervalMs);
+}
+
+export function skewTimeMs(s: InstanceState): number {
+  return skewMs(s.params.version, s.priority, s.masterAdverIntervalMs);
+}
+
+/** Unsigned big-endian comparison of two addresses of the instance's family; NaN-free, unparseable = lowest. */
+function compareAddresses(a: string, b: string, family: 4 | 6): number {
+  const x = parseIp(a.split('%')[0] ?? '', family)?.bytes;
+  const y = parseIp(b.split('%')[0] ?? '', family)?.bytes;
+  if (!x || !y) return x ? 1 : y ? -1 : 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+class Ctx {
+  readonly s: Mutable<InstanceState>;
+  readonly actions: Action[] = [];
+  private readonly timers: Partial<Record<TimerName, number>>;
+
+  constructor(
+    state: InstanceState,
+    readonly now: number,
+  ) {
+    this.timers = { ...state.timers };
+    this.s = { ...state, timers: this.timers };
+  }
+
+  get p(): InstanceParams {
+    return this.s.params;
+  }
+
+  arm(timer: TimerName, afterMs: number): void {
+    const atMs = this.now + afterMs;
+    this.timers[timer] = atMs;
+    this.actions.push({ type: 'arm', timer, atMs });
+  }
+
+  cancel(...timers: TimerName[]): void {
+    for (const timer of timers) {
+      if (this.timers[timer] === undefined) continue;
+      delete this.timers[timer];
+      this.actions.push({ type: 'cancel', timer });
+    }
+  }
+
+  cancelAll(): void {
+    this.cancel(...TIMER_NAMES);
+  }
+
+  transition(to: VrrpState, reason: string): void {
+    this.actions.push({ type: 'transition', from: this.s.state, to, reason });
+    this.s.state = to;
+  }
+
+  sendAdvert(priority: number): void {
+    this.actions.push({ type: 'send_advert', priority });
+  }
+
+  /** advert now and Adver_Timer reset */
+  advertNow(): void {
+    this.sendAdvert(this.s.priority);
+    this.arm('advert', this.p.advertIntMs);
+  }
+
+  garp(count: number): void {
+    if (count > 0) this.actions.push({ type: this.p.family === 4 ? 'send_garp' : 'send_na', count });
+  }
+
+  /** keepalived's order: log, VIPs, GARP/NA burst, advert; then the timers. */
+  becomeMaster(reason: string): void {
+    this.transition('master', reason);
+    this.cancel('master_down', 'preempt_delay');
+    this.s.masterPriority = undefined;
+    this.actions.push({ type: 'add_vips' });
+    this.garp(this.p.garpRepeat);
+    this.advertNow();
+    if (this.p.garpDelayMs > 0) this.arm('garp_delay', this.p.garpDelayMs);
+    if (this.p.garpRefreshMs > 0) this.arm('garp_refresh', this.p.garpRefreshMs);
+  }
+
+  /** Every state change lists its `transition` first, then what it does. */
+  private leaveMaster(sendStop: boolean): void {
+    if (sendStop) this.sendAdvert(PRIORITY_STOP);
+    this.actions.push({ type: 'del_vips' });
+    this.cancel('advert', 'garp_delay', 'garp_refresh');
+  }
+
+  becomeBackup(reason: string): void {
+    const wasMaster = this.s.state === 'master';
+    this.transition('backup', reason);
+    if (wasMaster) this.leaveMaster(false);
+    this.cancel('preempt_delay');
+    this.arm('master_down', masterDownIntervalMs(this.s));
+  }
+
+  /** keepalived 2.2.7 (measured): a master entering FAULT sends priority 0 and deletes its VIPs. */
+  becomeFault(reason: string): void {
+    const wasMaster = this.s.state === 'master';
+    this.transition('fault', reason);
+    if (wasMaster) this.leaveMaster(true);
+    this.cancel('master_down', 'preempt_delay');
+    this.s.masterPriority = undefined;
+  }
+
+  leaveFault(reason: string, toBackup = false): void {
+    this.s.masterAdverIntervalMs = this.p.advertIntMs;
+    if (this.s.basePriority >= PRIORITY_OWNER && !toBackup) this.becomeMaster(reason);
+    else this.becomeBackup(reason);
+  }
+
+  setPriority(base: number, tracksDown: readonly string[]): void {
+    this.s.basePriority = base;
+    this.s.tracksDown = tracksDown;
+    this.s.priority = effectivePriority(base, this.p, tracksDown);
+  }
+
+  /**
+   * After an interface / track / priority change: FAULT in or out, or a new priority advertised. A member
+   * forced into FAULT by its sync group stays there unless its own fault is what just cleared (the group
+   * then decides, see {@link syncGroupStep}).
+   */
+  reevaluate(reason: string, oldPriority: number, wasOwnFault: boolean): void {
+    const st = this.s.state;
+    if (st === 'init') return;
+    const own = ownFault(this.s);
+    if (own && st !== 'fault') this.becomeFault(reason);
+    else if (!own && st === 'fault' && (wasOwnFault || !this.s.syncFault)) {
+      this.s.syncFault = false;
+      this.leaveFault(reason);
+    } else if (st === 'master' && this.s.priority !== oldPriority) this.advertNow();
+  }
+}
+
+function onStartup(c: Ctx): void {
+  if (c.s.state !== 'init') return;
+  c.s.masterAdverIntervalMs = c.p.advertIntMs;
+  c.s.masterPriority = undefined;
+  if (ownFault(c.s) || c.s.syncFault) c.transition('fault', 'init');
+  else if (c.s.basePriority >= PRIORITY_OWNER) c.becomeMaster('owner');
+  else c.becomeBackup('init');
+}
+
+function onShutdown(c: Ctx): void {
+  const st = c.s.state;
+  if (st === 'init') return;
+  c.transition('init', 'shutdown');
+  if (st === 'master') {
+    c.sendAdvert(PRIORITY_STOP);
+    c.actions.push({ type: 'del_vips' });
+  }
+  c.cancelAll();
+  c.s.masterPriority = undefined;
+}
+
+function onAdvert(c: Ctx, advert: VrrpAdvert, src: string): void {
+  const s = c.s;
+  const theirs = advert.priority;
+  if (s.state === 'backup') {
+    if (theirs === PRIORITY_STOP) {
+      // RFC 5798 §6.4.2: Master_Down_Timer = Skew_Time
+      s.masterPriority = PRIORITY_STOP;
+      c.arm('master_down', skewTimeMs(s));
+      return;
+    }
+    if (!c.p.preempt || theirs >= s.priority || (c.p.preemptDelayMs > 0 && theirs < s.priority)) {
+      if (c.p.version === 3 && advert.intervalMs > 0) s.masterAdverIntervalMs = advert.intervalMs;
+      s.masterPriority = theirs;
+      c.arm('master_down', masterDownIntervalMs(s));
+      if (c.p.preempt && c.p.preemptDelayMs > 0) {
+        if (theirs >= s.priority) c.cancel('preempt_delay');
+        else if (s.timers.preempt_delay === undefined) c.arm('preempt_delay', c.p.preemptDelayMs);
+      }
+    }
+    // else: lower priority, preempting: discard; the master-down timer runs out.
+    return;
+  }
+  if (s.state === 'master') {
+    if (theirs === PRIORITY_STOP) {
+      c.advertNow();
+      return;
+    }
+    const cmp = theirs - s.priority;
+    const addr = cmp === 0 ? compareAddresses(src, c.p.primaryAddress, c.p.family) : 0;
+    if (cmp > 0 || addr > 0) {
+      if (c.p.version === 3 && advert.intervalMs > 0) s.masterAdverIntervalMs = advert.intervalMs;
+      s.masterPriority = theirs;
+      c.becomeBackup(cmp > 0 ? 'higher_priority' : 'equal_priority_higher_address');
+    } else if ((cmp < 0 || addr < 0) && c.p.lowerPrioImmediateAdvert) {
+      c.advertNow();
+    }
+  }
+  // init, fault: not listening.
+}
+
+function onTimer(c: Ctx, timer: TimerName): void {
+  const s = c.s;
+  // A timer that is not armed (cancelled, or superseded and delivered late) is stale: ignore it.
+  if (s.timers[timer] === undefined) return;
+  delete (s.timers as Partial<Record<TimerName, number>>)[timer];
+  switch (timer) {
+    case 'master_down':
+      if (s.state === 'backup') c.becomeMaster('master_down_timer');
+      return;
+    case 'advert':
+      if (s.state === 'master') c.advertNow();
+      return;
+    case 'preempt_delay':
+      if (s.state === 'backup' && s.masterPriority !== undefined && s.priority > s.masterPriority) {
+        c.becomeMaster('preempt_delay');
+      }
+      return;
+    case 'garp_delay':
+      if (s.state === 'master') c.garp(c.p.garpRepeat);
+      return;
+    case 'garp_refresh':
+      if (s.state === 'master') {
+        c.garp(c.p.garpRefreshRepeat);
+        c.arm('garp_refresh', c.p.garpRefreshMs);
+      }
+      return;
+  }
+}
+
+function onSync(c: Ctx, to: 'master' | 'backup' | 'fault', reason: string): void {
+  const s = c.s;
+  if (to === 'fault') {
+    s.syncFault = true;
+    if (s.state === 'backup' || s.state === 'master') c.becomeFault(reason);
+  } else if (to === 'backup') {
+    s.syncFault = false;
+    if (s.state === 'master') c.becomeBackup(reason);
+    else if (s.state === 'fault' && !ownFault(s)) c.leaveFault(reason, true);
+  } else if (s.state === 'backup') {
+    c.becomeMaster(reason);
+  } else if (s.state === 'fault' && !ownFault(s)) {
+    s.syncFault = false;
+    c.becomeMaster(reason);
+  }
+}
+
+/** One step of the machine. Pure and total: never throws, never mutates `state`. */
+export function step(state: InstanceState, event: InstanceEvent, nowMs: number): StepResult {
+  const c = new Ctx(state, nowMs);
+  const old = state.priority;
+  const wasOwn = ownFault(state);
+  switch (event.type) {
+    case 'startup':
+      onStartup(c);
+      break;
+    case 'shutdown':
+      onShutdown(c);
+      break;
+    case 'advert':
+      onAdvert(c, event.advert, event.src);
+      break;
+    case 'timer':
+      onTimer(c, event.timer);
+      break;
+    case 'iface':
+      c.s.ifaceUp = event.up;
+      c.reevaluate(event.up ? 'interface_up' : 'interface_down', old, wasOwn);
+      break;
+    case 'track': {
+      if (!c.p.tracks.some((t) => t.name === event.name)) break;
+      const down = c.s.tracksDown.filter((n) => n !== event.name);
+      if (!event.up) down.push(event.name);
+      down.sort();
+      c.setPriority(c.s.basePriority, down);
+      c.reevaluate(`track_interface ${event.name} ${event.up ? 'up' : 'down'}`, old, wasOwn);
+      break;
+    }
+    case 'priority':
+      if (!Number.isInteger(event.priority) || event.priority < 1 || event.priority > 255) break;
+      c.setPriority(event.priority, c.s.tracksDown);
+      c.reevaluate('priority', old, wasOwn);
+      break;
+    case 'sync':
+      onSync(c, event.to, event.reason ?? 'sync_group');
+      break;
+  }
+  return { state: c.s, actions: c.actions };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sync groups
+
+export interface MemberTransition {
+  /** the member's instance name */
+  instance: string;
+  from: VrrpState;
+  to: VrrpState;
+}
+
+export interface ForcedTransition {
+  instance: string;
+  event: Extract<InstanceEvent, { type: 'sync' }>;
+}
+
+/**
+ * keepalived's vrrp_sync_group, given one member's transition and the members' states (after it): the
+ * `sync` events to feed to members so the group moves together. Member → MASTER: the BACKUP members
+ * follow. MASTER → BACKUP: the MASTER members follow. Member → FAULT: the whole group goes FAULT.
+ * Leaving FAULT: if another member is in FAULT on its own account the group stays FAULT (this member
+ * is sent back), else the other members follow it (to BACKUP, or to MASTER for an owner). Forced transitions are not fed back here.
+ */
+export function syncGroupStep(
+  groupName: string,
+  members: readonly InstanceState[],
+  change: MemberTransition,
+): ForcedTransition[] {
+  const reason = `sync_group ${groupName}`;
+  const others = members.filter((m) => m.params.name !== change.instance);
+  const force = (ms: readonly InstanceState[], to: 'master' | 'backup' | 'fault'): ForcedTransition[] =>
+    ms.map((m) => ({ instance: m.params.name, event: { type: 'sync', to, reason } }));
+  if (change.to === 'fault') {
+    return force(
+      others.filter((m) => m.state === 'backup' || m.state === 'master'),
+      'fault',
+    );
+  }
+  if (change.from === 'fault' && change.to !== 'init') {
+    if (others.some((m) => m.state === 'fault' && ownFault(m))) {
+      return [{ instance: change.instance, event: { type: 'sync', to: 'fault', reason } }];
+    }
+    // FAULT → BACKUP: the FAULT members follow; FAULT → MASTER (an owner): everyone follows.
+    const follow = others.filter(
+      (m) => m.state === 'fault' || (change.to === 'master' && m.state === 'backup'),
+    );
+    return force(follow, change.to === 'master' ? 'master' : 'backup');
+  }
+  if (change.to === 'master') {
+    return force(
+      others.filter((m) => m.state === 'backup'),
+      'master',
+    );
+  }
+  if (change.from === 'master' && change.to === 'backup') {
+    return force(
+      others.filter((m) => m.state === 'master'),
+      'backup',
+    );
+  }
+  return [];
+}
