@@ -32,30 +32,33 @@ export const hostCrash: FaultKind = {
   },
 };
 
-/** SIGSTOP of every process in the namespace: the box hangs, its links stay up. */
-export const hostFreeze: FaultKind = {
-  name: 'host-freeze',
-  summary: 'freeze a node: SIGSTOP every process in its namespace (links stay up)',
-  target: 'node',
-  async run(state, target) {
-    const node = nodeOf(state, target);
-    const pids = await runPids([node.ns]);
-    signalAll(pids, 'SIGSTOP');
-    return `${node.ns}: ${pids.length} processes stopped`;
-  },
-};
+/** A signal to every process in the node's namespace: SIGSTOP hangs the box (its links stay up), SIGCONT thaws it. */
+function signalHost(name: string, summary: string, signal: 'SIGSTOP' | 'SIGCONT', done: string): FaultKind {
+  return {
+    name,
+    summary,
+    target: 'node',
+    async run(state, target) {
+      const node = nodeOf(state, target);
+      const pids = await runPids([node.ns]);
+      signalAll(pids, signal);
+      return `${node.ns}: ${pids.length} processes ${done}`;
+    },
+  };
+}
 
-export const hostThaw: FaultKind = {
-  name: 'host-thaw',
-  summary: 'thaw a frozen node: SIGCONT every process in its namespace',
-  target: 'node',
-  async run(state, target) {
-    const node = nodeOf(state, target);
-    const pids = await runPids([node.ns]);
-    signalAll(pids, 'SIGCONT');
-    return `${node.ns}: ${pids.length} processes continued`;
-  },
-};
+export const hostFreeze = signalHost(
+  'host-freeze',
+  'freeze a node: SIGSTOP every process in its namespace (links stay up)',
+  'SIGSTOP',
+  'stopped',
+);
+export const hostThaw = signalHost(
+  'host-thaw',
+  'thaw a frozen node: SIGCONT every process in its namespace',
+  'SIGCONT',
+  'continued',
+);
 
 /** Power back on: links up, then every daemon the node ran is started again, as at `up`. */
 export const hostRecover: FaultKind = {
