@@ -66,9 +66,21 @@ export async function pgTemplate(runDir: string, env: Record<string, string>): P
   await mkdir(template, { recursive: true });
   await chown(template, uid, gid);
   const bin = await postgresBin();
+  // initdb's bootstrap backend picks POSIX shared memory (files in /dev/shm) on its own, and a killed
+  // initdb (Ctrl-C, gc after a crash of `up`) leaves them there. So it runs in a mount namespace of its
+  // own with a private tmpfs on /dev/shm, which disappears with its last process whatever happens.
+  // The script is a constant; every value reaches initdb as an argument ("$@"), never as shell text.
   const r = await execa(
-    'setpriv',
+    'unshare',
     [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size=256m,mode=1777 vrrp-harness-shm /dev/shm && exec setpriv "$@"',
+      'initdb-in-private-shm',
       `--reuid=${PG_USER}`,
       `--regid=${PG_USER}`,
       '--init-groups',

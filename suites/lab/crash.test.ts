@@ -9,6 +9,7 @@ import {
   NOTHING,
   namespaceAppears,
   ROOT,
+  shmSegments,
 } from '../support/lab.js';
 
 describe.skipIf(!canRunLabs)('harness killed with SIGKILL in the middle of up', () => {
@@ -29,6 +30,7 @@ describe.skipIf(!canRunLabs)('harness killed with SIGKILL in the middle of up', 
   for (const [stage, lab, trigger] of stages) {
     it(`gc removes everything (${stage})`, async () => {
       await harness(['down', lab]);
+      const shm = await shmSegments();
       const fired = trigger(lab);
       const up = execa('node', [CLI, 'up', 'topologies/post.yaml', '--name', lab], {
         cwd: ROOT,
@@ -45,6 +47,8 @@ describe.skipIf(!canRunLabs)('harness killed with SIGKILL in the middle of up', 
       expect(gc.exitCode, String(gc.stderr)).toBe(0);
       console.log(String(gc.stderr).trim());
       expect(await leftovers(lab)).toEqual(NOTHING);
+      // initdb killed mid-way keeps its shared memory in a private /dev/shm that died with it.
+      expect(await shmSegments()).toEqual(shm);
     });
   }
 });

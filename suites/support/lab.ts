@@ -51,6 +51,11 @@ export async function leftovers(lab: string, runsDir = join(ROOT, 'runs')) {
 
 export const NOTHING = { namespaces: [], processes: [], runDir: false, registry: false };
 
+/** POSIX shared memory segments (/dev/shm): a PostgreSQL killed at the wrong moment would leave some here. */
+export async function shmSegments(): Promise<string[]> {
+  return (await readdir('/dev/shm').catch(() => [] as string[])).sort();
+}
+
 /** Interfaces and addresses of the root namespace: a lab must not add to them. */
 export async function rootNamespace() {
   const links = await execa('ip', ['-o', 'link', 'show']);
