@@ -28,7 +28,8 @@ export async function runScenarios(
   plan: [string, ScenarioSpec][],
   outDir: string,
   progress: (m: string) => void = () => {},
-  lab = 'demo',
+  // Not 'demo': a lab's run directory is runs/<lab>, and runs/demo is where the demo's report goes.
+  lab = 'demo-lab',
 ): Promise<Report> {
   const runs: ScenarioRun[] = [];
   for (const [topology, spec] of plan) {

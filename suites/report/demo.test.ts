@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +27,10 @@ describe.skipIf(!canRunLabs)(
     let report: Report;
 
     beforeAll(async () => {
-      out = await mkdtemp(join(tmpdir(), 'vrrp-harness-demo-'));
-      run = await harness(['demo', '--out', out], { timeout: 300_000 });
+      // The README's command as written: the default --out (runs/demo).
+      out = join(ROOT, 'runs', 'demo');
+      await rm(out, { recursive: true, force: true });
+      run = await harness(['demo'], { timeout: 300_000 });
       if (run.exitCode !== 0) console.error(run.stderr);
       report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     }, 300_000);
@@ -41,7 +42,7 @@ describe.skipIf(!canRunLabs)(
     it('exits 0, prints the summary and leaves no lab behind', async () => {
       expect(run.exitCode).toBe(0);
       expect(String(run.stdout)).toMatch(/4 of 4 scenarios pass/);
-      expect(await leftovers('demo')).toEqual(NOTHING);
+      expect(await leftovers('demo-lab')).toEqual(NOTHING);
       for (const f of ['report.json', 'report.md', 'report.html'])
         expect(existsSync(join(out, f))).toBe(true);
       expect(report.schema).toBe('vrrp-harness/report@1');
