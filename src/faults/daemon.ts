@@ -1,4 +1,4 @@
-import { killAndWait } from '../lab/daemon.js';
+import { killAndWait, signalAndWait } from '../lab/daemon.js';
 import { isAlive, processTree } from '../lab/proc.js';
 import { daemonOf, type FaultKind } from './fault.js';
 import { restartDaemons } from './host.js';
@@ -23,17 +23,10 @@ export const daemonStop: FaultKind = {
   target: 'daemon',
   async run(state, target) {
     const p = daemonOf(state, target);
+    if (!(await isAlive(p.pid, p.startTime))) return `${p.node}/${p.service}: was not running`;
     const started = performance.now();
-    try {
-      process.kill(p.pid, 'SIGTERM');
-    } catch {
-      return `${p.node}/${p.service}: was not running`;
-    }
-    // Not our child: /proc is the only witness of its exit (10 ms steps, 10 s at most, then SIGKILL).
-    while ((await isAlive(p.pid, p.startTime)) && performance.now() - started < 10_000) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    if (await isAlive(p.pid, p.startTime)) await killAndWait(await processTree(p.pid));
+    // Ten seconds to leave cleanly, then it and its children are killed.
+    if ((await signalAndWait([p], 'SIGTERM', 10_000)).length > 0) await killAndWait(await processTree(p.pid));
     return `${p.node}/${p.service}: stopped in ${(performance.now() - started).toFixed(0)} ms`;
   },
 };

@@ -63,7 +63,6 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
       reject(
         new RuntimeFailure(
           `${spec.node}/${spec.service} exited during start-up (${signal ?? `code ${code}`})`,
-          `log ${spec.log}`,
         ),
       );
     });
@@ -89,25 +88,42 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
 }
 
 /**
- * SIGKILLs processes and waits until every one is gone, bounded by a second. They are not our children,
- * so nothing can be awaited: /proc is the only witness, read every 10 ms.
+ * Sends `signal` to processes and waits until every one is gone, at most `waitMs`; returns the pids still
+ * alive then. They are not our children, so nothing can be awaited: /proc (pid + start time, zombies
+ * counted as gone) is the only witness, read every 10 ms.
  */
-export async function killAndWait(pids: number[]): Promise<void> {
-  const targets = await Promise.all(pids.map(async (pid) => ({ pid, start: await procStartTime(pid) })));
-  let left = targets.filter((t) => t.start !== undefined);
+export async function signalAndWait(
+  targets: { pid: number; startTime?: string }[],
+  signal: NodeJS.Signals,
+  waitMs: number,
+): Promise<number[]> {
+  const known = await Promise.all(
+    targets.map(async (t) => ({ pid: t.pid, start: t.startTime ?? (await procStartTime(t.pid)) })),
+  );
+  let left = known.filter((t) => t.start !== undefined);
   for (const t of left) {
     try {
-      process.kill(t.pid, 'SIGKILL');
+      process.kill(t.pid, signal);
     } catch {
       // already gone
     }
   }
-  const until = Date.now() + 1000;
-  while (left.length > 0 && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 10));
+  const until = Date.now() + waitMs;
+  for (;;) {
     const alive = await Promise.all(left.map((t) => isAlive(t.pid, t.start)));
     left = left.filter((_, i) => alive[i]);
+    if (left.length === 0 || Date.now() >= until) return left.map((t) => t.pid);
+    await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** SIGKILL, and wait (a second at most) until they are gone. */
+export async function killAndWait(pids: number[]): Promise<void> {
+  await signalAndWait(
+    pids.map((pid) => ({ pid })),
+    'SIGKILL',
+    1000,
+  );
 }
 
 /** The spec a recorded process was started from, to start it again. */

@@ -329,10 +329,7 @@ function switchNode(plan: LabPlan): LabPlan['nodes'][number] {
 
 function failing(launch: Launch, err: unknown): RuntimeFailure {
   const what = `${launch.spec.node}/${launch.spec.service}`;
-  return new RuntimeFailure(
-    `${what} did not become ready: ${(err as Error).message}`,
-    `log ${launch.spec.log}`,
-  );
+  return new RuntimeFailure(`${what} did not become ready: ${(err as Error).message}`);
 }
 
 /** The log tail of the service that failed (or of every daemon that died), for the user to read. */

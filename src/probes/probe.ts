@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { startDaemon } from '../lab/daemon.js';
-import { isAlive } from '../lab/proc.js';
+import { signalAndWait, startDaemon } from '../lab/daemon.js';
 import { type LabState, type ProcessRecord, writeState } from '../lab/state.js';
 import { programPath } from '../util/program.js';
 
@@ -78,16 +77,7 @@ export async function startProbe(state: LabState, spec: ProbeSpec): Promise<Runn
 
 /** Stops a prober (SIGTERM: it finishes the request in flight and writes its line) and returns its outcomes. */
 export async function stopProbe(p: RunningProbe): Promise<Outcome[]> {
-  try {
-    process.kill(p.record.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  const until = performance.now() + 3000;
-  // Not our child once `up` ran in another process: /proc tells when it is gone.
-  while ((await isAlive(p.record.pid, p.record.startTime)) && performance.now() < until) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await signalAndWait([p.record], 'SIGTERM', 3000);
   return readOutcomes(p.file);
 }
 

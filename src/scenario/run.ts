@@ -2,7 +2,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FaultRecord, faultLog } from '../faults/fault.js';
 import { type FaultStep, faultSequence } from '../faults/sequence.js';
-import { isAlive } from '../lab/proc.js';
+import { signalAndWait } from '../lab/daemon.js';
 import type { LabState } from '../lab/state.js';
 import { type Holders, waitForVips } from '../lab/vips.js';
 import {
@@ -47,23 +47,13 @@ export interface ScenarioResult {
   artifacts: string;
 }
 
+/** SIGINT to the captures: tcpdump closes its file (--immediate-mode: it holds no packet back). */
 export async function stopCaptures(state: LabState): Promise<void> {
-  const dumps = state.processes.filter((p) => p.service.startsWith('tcpdump-'));
-  for (const p of dumps) {
-    try {
-      // SIGINT: tcpdump writes what it holds (--immediate-mode: nothing is held) and closes the file.
-      process.kill(p.pid, 'SIGINT');
-    } catch {
-      // gone
-    }
-  }
-  const until = performance.now() + 5000;
-  for (const p of dumps) {
-    // Not our children when `up` ran elsewhere: /proc is the witness.
-    while ((await isAlive(p.pid, p.startTime)) && performance.now() < until) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  await signalAndWait(
+    state.processes.filter((p) => p.service.startsWith('tcpdump-')),
+    'SIGINT',
+    5000,
+  );
 }
 
 /**
