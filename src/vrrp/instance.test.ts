@@ -319,6 +319,14 @@ describe('master receiving adverts', () => {
     ]).state;
     expect(run(m, [[4000, advert(50)]]).log).toEqual([[4000, [send(100), arm('advert', 5000)]]]);
   });
+
+  it("keepalived's default: advert at once, then a garp_lower_prio_repeat burst", () => {
+    const m = run({ ...base, lowerPrioImmediateAdvert: true, garpLowerPrioRepeat: 5 }, [
+      [0, START],
+      [3609.375, timer('master_down')],
+    ]).state;
+    expect(run(m, [[4000, advert(50)]]).log).toEqual([[4000, [send(100), arm('advert', 5000), garp(5)]]]);
+  });
 });
 
 describe('shutdown', () => {
@@ -348,28 +356,53 @@ describe('preempt_delay', () => {
   const cfg: InstanceConfig = { ...base, priority: 150, preemptDelay: 10 };
   // v2 p150: Master_Down_Interval = 3000 + 106000/256 = 3414.0625
 
-  it('starts at the first lower priority advert, holds the master, takes over when it ends', () => {
+  it('starts at the first lower priority advert; once over, lower adverts are discarded and master_down runs out', () => {
+    // keepalived: the delay only stops lower adverts from being accepted; the takeover is the master-down
+    // timer running out from the last advert accepted before the delay ended.
     const { log } = run(cfg, [
       [0, START],
       [500, advert(100)],
       [1500, advert(100)],
+      [9500, advert(100)],
       [10500, timer('preempt_delay')],
+      [11500, advert(100)],
+      [12500, advert(100)],
+      [12914.0625, timer('master_down')],
     ]);
     expect(log).toEqual([
       [0, [tr('init', 'backup', 'init'), arm('master_down', 3414.0625)]],
       [500, [arm('master_down', 3914.0625), arm('preempt_delay', 10500)]],
       [1500, [arm('master_down', 4914.0625)]],
+      [9500, [arm('master_down', 12914.0625)]],
+      [10500, []],
+      [11500, []],
+      [12500, []],
       [
-        10500,
+        12914.0625,
         [
-          tr('backup', 'master', 'preempt_delay'),
-          cancel('master_down'),
+          tr('backup', 'master', 'master_down_timer'),
           ADD,
           garp(5),
           send(150),
-          arm('advert', 11500),
-          arm('garp_delay', 15500),
+          arm('advert', 13914.0625),
+          arm('garp_delay', 17914.0625),
         ],
+      ],
+    ]);
+  });
+
+  it('after FAULT the delay starts as the instance returns to BACKUP (keepalived)', () => {
+    const { log } = run({ ...cfg, trackInterfaces: [{ name: 'eth1' }] }, [
+      [0, START],
+      [100, { type: 'track', name: 'eth1', up: false }],
+      [200, { type: 'track', name: 'eth1', up: true }],
+    ]);
+    expect(log[2]).toEqual([
+      200,
+      [
+        tr('fault', 'backup', 'track_interface eth1 up'),
+        arm('master_down', 3614.0625),
+        arm('preempt_delay', 10200),
       ],
     ]);
   });
@@ -384,17 +417,19 @@ describe('preempt_delay', () => {
     expect(log[2]).toEqual([1500, [arm('master_down', 4914.0625), cancel('preempt_delay')]]);
     expect(log[3]).toEqual([10500, []]);
     expect(state.state).toBe('backup');
+    expect(state.preemptDelayOver).toBe(false);
   });
 
-  it('no takeover at expiry when the backup is no longer higher', () => {
-    const { log, state } = run(cfg, [
+  it('a higher advert after the delay ran out starts it afresh at the next lower one', () => {
+    const { log } = run(cfg, [
       [0, START],
       [500, advert(100)],
-      [600, { type: 'priority', priority: 90 }],
       [10500, timer('preempt_delay')],
+      [11000, advert(200)],
+      [12000, advert(100)],
     ]);
-    expect(log[3]).toEqual([10500, []]);
-    expect(state.state).toBe('backup');
+    expect(log[3]).toEqual([11000, [arm('master_down', 14414.0625)]]);
+    expect(log[4]).toEqual([12000, [arm('master_down', 15414.0625), arm('preempt_delay', 22000)]]);
   });
 
   it('state MASTER clears preempt_delay (keepalived): lower adverts are ignored at once', () => {

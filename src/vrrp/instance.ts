@@ -10,7 +10,12 @@
  * - track_interface weight W: W > 0 is added while the interface is up, W < 0 while it is down;
  *   effective priority clamped to 1..254 (an owner stays 255); no weight / weight 0 → FAULT while down.
  * - FAULT: a master entering FAULT sends priority 0 and deletes its VIPs; leaving FAULT → BACKUP
- *   (the owner → MASTER).
+ *   (the owner → MASTER), where a preempt_delay starts at once.
+ * - preempt_delay (vrrp_state_backup): starts at the first lower priority advert, which is accepted like
+ *   any advert while the delay runs; once it is over, lower adverts are discarded and the master-down
+ *   timer runs out from the last one accepted. An equal or higher advert stops the delay.
+ * - a master hearing a lower priority sends an advert at once (RFC 9568; keepalived's default) when
+ *   `lowerPrioImmediateAdvert` is set; RFC 5798 discards it.
  */
 import { parseIp } from './addr.js';
 import type { VrrpAdvert } from './packet.js';
@@ -59,8 +64,13 @@ export interface InstanceConfig {
   garpMasterRefresh?: number | undefined;
   /** messages per periodic burst; undefined → 1 */
   garpMasterRefreshRepeat?: number | undefined;
-  /** RFC 9568 §6.4.3: a master hearing a lower priority advert sends one at once (default false: discard) */
+  /**
+   * RFC 9568 §6.4.3: a master hearing a lower priority advert sends one at once (default false: discard,
+   * RFC 5798). keepalived does it unless `lower_prio_no_advert`.
+   */
   lowerPrioImmediateAdvert?: boolean | undefined;
+  /** keepalived garp_lower_prio_repeat: GARP/NA messages a master sends on hearing a lower priority (default 0) */
+  garpLowerPrioRepeat?: number | undefined;
 }
 
 /** The configuration resolved to what the machine uses (milliseconds, defaults applied). */
@@ -79,6 +89,7 @@ export interface InstanceParams {
   trackPrimary: boolean;
   tracks: readonly { name: string; weight: number }[];
   lowerPrioImmediateAdvert: boolean;
+  garpLowerPrioRepeat: number;
 }
 
 export interface InstanceState {
@@ -97,6 +108,11 @@ export interface InstanceState {
   readonly tracksDown: readonly string[];
   /** in FAULT because the sync group is */
   readonly syncFault: boolean;
+  /**
+   * preempt_delay has run out: the next lower priority advert is discarded, so the master-down timer runs
+   * out from the last one accepted (keepalived's `preempt_time` in the past)
+   */
+  readonly preemptDelayOver: boolean;
   /** armed timers: absolute due time in ms */
   readonly timers: Readonly<Partial<Record<TimerName, number>>>;
 }
@@ -157,6 +173,7 @@ export function resolveParams(cfg: InstanceConfig): InstanceParams {
     trackPrimary: !cfg.dontTrackPrimary,
     tracks: (cfg.trackInterfaces ?? []).map((t) => ({ name: t.name, weight: t.weight ?? 0 })),
     lowerPrioImmediateAdvert: cfg.lowerPrioImmediateAdvert ?? false,
+    garpLowerPrioRepeat: cfg.garpLowerPrioRepeat ?? 0,
   };
 }
 
@@ -189,6 +206,7 @@ export function initialState(cfg: InstanceConfig): InstanceState {
     ifaceUp: true,
     tracksDown: [],
     syncFault: false,
+    preemptDelayOver: false,
     timers: {},
   };
 }
@@ -274,6 +292,7 @@ class Ctx {
   becomeMaster(reason: string): void {
     this.transition('master', reason);
     this.cancel('master_down', 'preempt_delay');
+    this.s.preemptDelayOver = false;
     this.s.masterPriority = undefined;
     this.actions.push({ type: 'add_vips' });
     this.garp(this.p.garpRepeat);
@@ -294,6 +313,7 @@ class Ctx {
     this.transition('backup', reason);
     if (wasMaster) this.leaveMaster(false);
     this.cancel('preempt_delay');
+    this.s.preemptDelayOver = false;
     this.arm('master_down', masterDownIntervalMs(this.s));
   }
 
@@ -303,13 +323,18 @@ class Ctx {
     this.transition('fault', reason);
     if (wasMaster) this.leaveMaster(true);
     this.cancel('master_down', 'preempt_delay');
+    this.s.preemptDelayOver = false;
     this.s.masterPriority = undefined;
   }
 
+  /** keepalived (vrrp_state_leave_fault): a preempt_delay starts as the instance comes back to BACKUP. */
   leaveFault(reason: string, toBackup = false): void {
     this.s.masterAdverIntervalMs = this.p.advertIntMs;
     if (this.s.basePriority >= PRIORITY_OWNER && !toBackup) this.becomeMaster(reason);
-    else this.becomeBackup(reason);
+    else {
+      this.becomeBackup(reason);
+      if (this.p.preempt && this.p.preemptDelayMs > 0) this.arm('preempt_delay', this.p.preemptDelayMs);
+    }
   }
 
   setPriority(base: number, tracksDown: readonly string[]): void {
@@ -366,13 +391,18 @@ function onAdvert(c: Ctx, advert: VrrpAdvert, src: string): void {
       c.arm('master_down', skewTimeMs(s));
       return;
     }
-    if (!c.p.preempt || theirs >= s.priority || (c.p.preemptDelayMs > 0 && theirs < s.priority)) {
+    // keepalived 2.2.7 (vrrp_state_backup): with preempt_delay, lower priority adverts are accepted until
+    // the delay is over; then they are discarded and the master-down timer runs out from the last one.
+    const delaying = c.p.preemptDelayMs > 0 && !s.preemptDelayOver;
+    if (!c.p.preempt || theirs >= s.priority || delaying) {
       if (c.p.version === 3 && advert.intervalMs > 0) s.masterAdverIntervalMs = advert.intervalMs;
       s.masterPriority = theirs;
       c.arm('master_down', masterDownIntervalMs(s));
       if (c.p.preempt && c.p.preemptDelayMs > 0) {
-        if (theirs >= s.priority) c.cancel('preempt_delay');
-        else if (s.timers.preempt_delay === undefined) c.arm('preempt_delay', c.p.preemptDelayMs);
+        if (theirs >= s.priority) {
+          c.cancel('preempt_delay');
+          s.preemptDelayOver = false;
+        } else if (s.timers.preempt_delay === undefined) c.arm('preempt_delay', c.p.preemptDelayMs);
       }
     }
     // else: lower priority, preempting: discard; the master-down timer runs out.
@@ -389,8 +419,10 @@ function onAdvert(c: Ctx, advert: VrrpAdvert, src: string): void {
       if (c.p.version === 3 && advert.intervalMs > 0) s.masterAdverIntervalMs = advert.intervalMs;
       s.masterPriority = theirs;
       c.becomeBackup(cmp > 0 ? 'higher_priority' : 'equal_priority_higher_address');
-    } else if ((cmp < 0 || addr < 0) && c.p.lowerPrioImmediateAdvert) {
-      c.advertNow();
+    } else if (cmp < 0 || addr < 0) {
+      // keepalived (vrrp_state_master_rx): advert unless lower_prio_no_advert, then a GARP/NA burst
+      if (c.p.lowerPrioImmediateAdvert) c.advertNow();
+      c.garp(c.p.garpLowerPrioRepeat);
     }
   }
   // init, fault: not listening.
@@ -409,9 +441,7 @@ function onTimer(c: Ctx, timer: TimerName): void {
       if (s.state === 'master') c.advertNow();
       return;
     case 'preempt_delay':
-      if (s.state === 'backup' && s.masterPriority !== undefined && s.priority > s.masterPriority) {
-        c.becomeMaster('preempt_delay');
-      }
+      if (s.state === 'backup') s.preemptDelayOver = true;
       return;
     case 'garp_delay':
       if (s.state === 'master') c.garp(c.p.garpRepeat);
