@@ -8,6 +8,7 @@ import {
   type InstanceEvent,
   type InstanceState,
   initialState,
+  reconfigure,
   step,
   syncGroupStep,
   TIMER_NAMES,
@@ -887,5 +888,33 @@ describe('property: step is total', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('reconfigure (SIGHUP)', () => {
+  it('a master keeps its state and advertises a new priority at once', () => {
+    const m = run({ ...base, priority: 255 }, [[0, START]]).state;
+    const r = reconfigure(m, { ...base, priority: 200 }, 500);
+    expect(r.state.state).toBe('master');
+    expect(r.actions).toEqual([send(200), arm('advert', 1500)]);
+  });
+
+  it('a backup restarts master_down with a new interval; same config → nothing', () => {
+    const b = run(base, [[0, START]]).state;
+    expect(reconfigure(b, base, 100).actions).toEqual([]);
+    const r = reconfigure(b, { ...base, advertInt: 2 }, 100);
+    expect(r.actions).toEqual([arm('master_down', 100 + 6000 + (156 * 1000) / 256)]);
+  });
+
+  it('a new tracked interface that is down is not assumed down; a removed one is forgotten', () => {
+    const cfg = { ...base, trackInterfaces: [{ name: 'eth1' }] };
+    const f = run(cfg, [
+      [0, START],
+      [10, { type: 'track', name: 'eth1', up: false }],
+    ]).state;
+    expect(f.state).toBe('fault');
+    const r = reconfigure(f, base, 20);
+    expect(r.state.state).toBe('backup');
+    expect(r.actions[0]).toEqual(tr('fault', 'backup', 'reload'));
   });
 });

@@ -515,6 +515,36 @@ export function step(state: InstanceState, event: InstanceEvent, nowMs: number):
   return { state: c.s, actions: c.actions };
 }
 
+/**
+ * A reload (SIGHUP) that keeps the instance's state: the new configuration's timers and priority take
+ * effect without a new election. A master advertises its new priority at once; a backup's master-down
+ * timer restarts with the new interval; a change of tracked interfaces or priority may move it in or out
+ * of FAULT as any such change does.
+ */
+export function reconfigure(state: InstanceState, cfg: InstanceConfig, nowMs: number): StepResult {
+  const params = resolveParams(cfg);
+  const tracksDown = state.tracksDown.filter((n) => params.tracks.some((t) => t.name === n));
+  const wasOwn = ownFault(state);
+  const c = new Ctx(
+    {
+      ...state,
+      params,
+      masterAdverIntervalMs: state.state === 'backup' ? state.masterAdverIntervalMs : params.advertIntMs,
+    },
+    nowMs,
+  );
+  const old = state.priority;
+  c.setPriority(cfg.priority, tracksDown);
+  const st = c.s.state;
+  if (st === 'backup' && params.advertIntMs !== state.params.advertIntMs) {
+    if (params.version === 2) c.s.masterAdverIntervalMs = params.advertIntMs;
+    c.arm('master_down', masterDownIntervalMs(c.s));
+  }
+  if (st === 'master' && params.advertIntMs !== state.params.advertIntMs) c.advertNow();
+  c.reevaluate('reload', old, wasOwn);
+  return { state: c.s, actions: c.actions };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Sync groups
 

@@ -343,3 +343,50 @@ describe('extractVrrp sync groups', () => {
     ]);
   });
 });
+
+describe('GARP and advert options, with global_defs defaults', () => {
+  it('reads the instance keywords, falling back to global_defs', () => {
+    const { globals, instances, warnings } = extract(
+      [
+        'global_defs {',
+        '  router_id lab1',
+        '  vrrp_garp_master_delay 2',
+        '  vrrp_garp_master_repeat 3',
+        '  vrrp_garp_master_refresh 60',
+        '  vrrp_lower_prio_no_advert',
+        '}',
+        'vrrp_instance A {',
+        '  garp_master_repeat 7',
+        '  garp_master_refresh_repeat 2',
+        '  garp_lower_prio_repeat 0',
+        '  lower_prio_no_advert false',
+        '  virtual_ipaddress {',
+        '    198.51.100.50/24 dev eth0 label eth0:vip brd 198.51.100.255',
+        '  }',
+        '}',
+        'vrrp_instance B {',
+        '}',
+      ].join('\n'),
+    );
+    expect(warnings).toEqual([]);
+    expect(globals).toMatchObject({ routerId: 'lab1', garpMasterDelay: 2, lowerPrioNoAdvert: true });
+    expect(instances[0]).toMatchObject({
+      garpMasterDelay: 2,
+      garpMasterRepeat: 7,
+      garpMasterRefresh: 60,
+      garpMasterRefreshRepeat: 2,
+      garpLowerPrioRepeat: 0,
+      lowerPrioNoAdvert: false,
+      vips: [
+        { address: '198.51.100.50', prefix: 24, dev: 'eth0', label: 'eth0:vip', broadcast: '198.51.100.255' },
+      ],
+    });
+    expect(instances[1]).toMatchObject({ garpMasterRepeat: 3, lowerPrioNoAdvert: true });
+  });
+
+  it('an invalid boolean is named', () => {
+    expect(messages('vrrp_instance A {\n lower_prio_no_advert maybe\n}')).toEqual([
+      "invalid lower_prio_no_advert 'maybe' - ignoring",
+    ]);
+  });
+});

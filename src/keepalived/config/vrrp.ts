@@ -18,6 +18,8 @@ export interface VipConfig {
   address: string;
   prefix: number | undefined;
   dev: string | undefined;
+  label?: string | undefined;
+  broadcast?: string | undefined;
   at: Pos;
 }
 
@@ -36,8 +38,17 @@ export interface VrrpInstanceConfig {
   nopreempt: boolean;
   /** Seconds. */
   preemptDelay: number | undefined;
-  /** Seconds. */
+  /** Seconds; the instance's, else global_defs `vrrp_garp_master_delay`. */
   garpMasterDelay: number | undefined;
+  /** GARP/NA per burst; the instance's, else global_defs `vrrp_garp_master_repeat`. */
+  garpMasterRepeat?: number | undefined;
+  /** Seconds between refresh bursts while master (0: off); else global `vrrp_garp_master_refresh`. */
+  garpMasterRefresh?: number | undefined;
+  garpMasterRefreshRepeat?: number | undefined;
+  /** GARP/NA a master sends on hearing a lower priority; else global `vrrp_garp_lower_prio_repeat`. */
+  garpLowerPrioRepeat?: number | undefined;
+  /** `lower_prio_no_advert`, else global `vrrp_lower_prio_no_advert`; keepalived's default is false. */
+  lowerPrioNoAdvert?: boolean | undefined;
   dontTrackPrimary: boolean;
   auth: { type: 'PASS' | 'AH'; pass: string | undefined } | undefined;
   trackInterfaces: { name: string; weight: number | undefined; at: Pos }[];
@@ -58,7 +69,20 @@ export interface ConfigWarning {
   message: string;
 }
 
+/** global_defs settings that apply to the VRRP instances. */
+export interface VrrpGlobals {
+  routerId?: string | undefined;
+  version?: 2 | 3 | undefined;
+  garpMasterDelay?: number | undefined;
+  garpMasterRepeat?: number | undefined;
+  garpMasterRefresh?: number | undefined;
+  garpMasterRefreshRepeat?: number | undefined;
+  garpLowerPrioRepeat?: number | undefined;
+  lowerPrioNoAdvert?: boolean | undefined;
+}
+
 export interface VrrpConfig {
+  globals: VrrpGlobals;
   instances: VrrpInstanceConfig[];
   syncGroups: SyncGroupConfig[];
   warnings: ConfigWarning[];
@@ -76,9 +100,8 @@ const INSTANCE_OTHER = new Set(
     'mcast_dst_ip track_src_ip unicast_ttl promote_secondaries linkbeat_use_polling virtual_routes ' +
     'virtual_rules accept no_accept skip_check_adv_addr strict_mode debug notify_backup notify_master ' +
     'notify_fault notify_stop notify_deleted notify notify_master_rx_lower_pri smtp_alert ' +
-    'notify_priority_changes lvs_sync_daemon_interface garp_master_refresh garp_master_repeat ' +
-    'garp_master_refresh_repeat garp_lower_prio_delay garp_lower_prio_repeat down_timer_adverts ' +
-    'garp_extra_if vmac_garp_intvl lower_prio_no_advert higher_prio_send_advert kernel_rx_buf_size'
+    'notify_priority_changes lvs_sync_daemon_interface garp_lower_prio_delay down_timer_adverts ' +
+    'garp_extra_if vmac_garp_intvl higher_prio_send_advert kernel_rx_buf_size'
   ).split(' '),
 );
 // vrrp_instance keywords followed by a `{ ... }` block.
@@ -102,7 +125,7 @@ const SYNC_GROUP_BLOCKS = new Set(
 export function extractVrrp(nodes: ConfigNode[]): VrrpConfig {
   const warnings: ConfigWarning[] = [];
   const warn: Warn = (at, message) => warnings.push({ at: pos(at), message });
-  const defaultVersion = globalVrrpVersion(nodes, warn);
+  const globals = readGlobals(nodes, warn);
   const instances: VrrpInstanceConfig[] = [];
   const syncGroups: SyncGroupConfig[] = [];
 
@@ -118,25 +141,61 @@ export function extractVrrp(nodes: ConfigNode[]): VrrpConfig {
     } else if (!node.children) {
       warn(node, `'${label(node)}' has no '{' block - skipping`);
     } else if (node.keyword === 'vrrp_instance') {
-      instances.push(readInstance(node, name.text, defaultVersion, warn));
+      instances.push(readInstance(node, name.text, globals, warn));
     } else {
       syncGroups.push(readSyncGroup(node, name.text, warn));
     }
   }
-  return { instances, syncGroups, warnings };
+  return { globals, instances, syncGroups, warnings };
 }
 
-function globalVrrpVersion(nodes: ConfigNode[], warn: Warn): 2 | 3 | undefined {
-  let version: 2 | 3 | undefined;
+/** The global_defs keywords that set VRRP defaults; the rest of global_defs is not read here. */
+function readGlobals(nodes: ConfigNode[], warn: Warn): VrrpGlobals {
+  const g: VrrpGlobals = {};
   for (const node of nodes) {
     if (node.keyword !== 'global_defs') continue;
     for (const stmt of node.children ?? []) {
-      if (stmt.keyword !== 'vrrp_version') continue;
-      const v = readNumber(oneValue(stmt, warn), 'int', 2, 3, warn);
-      if (v !== undefined) version = v as 2 | 3;
+      const int = (max: number) => readNumber(oneValue(stmt, warn), 'int', 0, max, warn);
+      switch (stmt.keyword) {
+        case 'router_id':
+          g.routerId = oneValue(stmt, warn)?.text ?? g.routerId;
+          break;
+        case 'vrrp_version':
+          g.version = (readNumber(oneValue(stmt, warn), 'int', 2, 3, warn) as 2 | 3 | undefined) ?? g.version;
+          break;
+        case 'vrrp_garp_master_delay':
+          g.garpMasterDelay = int(4294) ?? g.garpMasterDelay;
+          break;
+        case 'vrrp_garp_master_repeat':
+          g.garpMasterRepeat = int(65535) ?? g.garpMasterRepeat;
+          break;
+        case 'vrrp_garp_master_refresh':
+          g.garpMasterRefresh = int(4294) ?? g.garpMasterRefresh;
+          break;
+        case 'vrrp_garp_master_refresh_repeat':
+          g.garpMasterRefreshRepeat = int(65535) ?? g.garpMasterRefreshRepeat;
+          break;
+        case 'vrrp_garp_lower_prio_repeat':
+          g.garpLowerPrioRepeat = int(65535) ?? g.garpLowerPrioRepeat;
+          break;
+        case 'vrrp_lower_prio_no_advert':
+          g.lowerPrioNoAdvert = readBool(stmt, warn) ?? g.lowerPrioNoAdvert;
+          break;
+      }
     }
   }
-  return version;
+  return g;
+}
+
+/** `keyword [true|false|yes|no|on|off]`, a bare keyword meaning true, as keepalived's check_true_false. */
+function readBool(stmt: ConfigNode, warn: Warn): boolean | undefined {
+  const [v, ...extra] = stmt.args;
+  warnExtra(extra, warn);
+  if (!v) return true;
+  if (/^(true|yes|on)$/i.test(v.text)) return true;
+  if (/^(false|no|off)$/i.test(v.text)) return false;
+  warn(v, `invalid ${stmt.keyword} '${v.text}' - ignoring`);
+  return undefined;
 }
 
 /**
@@ -188,12 +247,7 @@ interface InstanceContext {
   warn: Warn;
 }
 
-function readInstance(
-  node: ConfigNode,
-  name: string,
-  defaultVersion: 2 | 3 | undefined,
-  warn: Warn,
-): VrrpInstanceConfig {
+function readInstance(node: ConfigNode, name: string, globals: VrrpGlobals, warn: Warn): VrrpInstanceConfig {
   const inst: VrrpInstanceConfig = {
     name,
     at: pos(node),
@@ -221,7 +275,13 @@ function readInstance(
     (stmt) => readInstanceStatement(stmt, ctx),
     warn,
   );
-  inst.version ??= defaultVersion;
+  inst.version ??= globals.version;
+  inst.garpMasterDelay ??= globals.garpMasterDelay;
+  inst.garpMasterRepeat ??= globals.garpMasterRepeat;
+  inst.garpMasterRefresh ??= globals.garpMasterRefresh;
+  inst.garpMasterRefreshRepeat ??= globals.garpMasterRefreshRepeat;
+  inst.garpLowerPrioRepeat ??= globals.garpLowerPrioRepeat;
+  inst.lowerPrioNoAdvert ??= globals.lowerPrioNoAdvert;
   inst.auth = effectiveAuth(ctx);
   if (ctx.advertAt && inst.version !== 3 && !Number.isInteger(inst.advertInt)) {
     warn(ctx.advertAt, `${ctx.p} VRRPv2 advert_int must be whole seconds - keepalived rounds it`);
@@ -279,6 +339,25 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
       return;
     case 'garp_master_delay':
       inst.garpMasterDelay = readNumber(oneValue(stmt, warn), 'int', 0, 4294, warn) ?? inst.garpMasterDelay;
+      return;
+    case 'garp_master_repeat':
+      inst.garpMasterRepeat =
+        readNumber(oneValue(stmt, warn), 'int', 1, 65535, warn) ?? inst.garpMasterRepeat;
+      return;
+    case 'garp_master_refresh':
+      inst.garpMasterRefresh =
+        readNumber(oneValue(stmt, warn), 'int', 0, 4294, warn) ?? inst.garpMasterRefresh;
+      return;
+    case 'garp_master_refresh_repeat':
+      inst.garpMasterRefreshRepeat =
+        readNumber(oneValue(stmt, warn), 'int', 1, 65535, warn) ?? inst.garpMasterRefreshRepeat;
+      return;
+    case 'garp_lower_prio_repeat':
+      inst.garpLowerPrioRepeat =
+        readNumber(oneValue(stmt, warn), 'int', 0, 65535, warn) ?? inst.garpLowerPrioRepeat;
+      return;
+    case 'lower_prio_no_advert':
+      inst.lowerPrioNoAdvert = readBool(stmt, warn) ?? inst.lowerPrioNoAdvert;
       return;
     case 'dont_track_primary':
       warnExtra(stmt.args, warn);
@@ -459,6 +538,8 @@ function readVip(entry: ConfigNode, warn: Warn): VipConfig | undefined {
       return undefined;
     }
     if (opt.text === 'dev') vip.dev = value.text;
+    if (opt.text === 'label') vip.label = value.text;
+    if (opt.text === 'brd' || opt.text === 'broadcast') vip.broadcast = value.text;
   }
   return vip;
 }
