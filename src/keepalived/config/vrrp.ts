@@ -33,7 +33,7 @@ export interface VrrpInstanceConfig {
   priority: number;
   /** Seconds, default 1, may be fractional (0.01 to 255). */
   advertInt: number;
-  /** The instance's `version`, else global_defs `vrrp_version`, else undefined (keepalived then uses 2). */
+  /** The instance's `version`, else 3 for IPv6, else global_defs `vrrp_version`, else undefined (keepalived then uses 2). */
   version: 2 | 3 | undefined;
   nopreempt: boolean;
   /** Seconds. */
@@ -275,7 +275,9 @@ function readInstance(node: ConfigNode, name: string, globals: VrrpGlobals, warn
     (stmt) => readInstanceStatement(stmt, ctx),
     warn,
   );
-  inst.version ??= globals.version;
+  // keepalived (vrrp_complete_instance): an instance whose first address is IPv6 defaults to version 3,
+  // whatever global_defs' vrrp_version says.
+  inst.version ??= inst.vips[0]?.address.includes(':') ? 3 : globals.version;
   inst.garpMasterDelay ??= globals.garpMasterDelay;
   inst.garpMasterRepeat ??= globals.garpMasterRepeat;
   inst.garpMasterRefresh ??= globals.garpMasterRefresh;
