@@ -1,0 +1,114 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../keepalived/config/parse.js';
+import { ConfigError, loadRouterConfig, resolveRouterConfig } from './config.js';
+
+const resolve = (text: string) => resolveRouterConfig(parseConfig(text, 'k.conf'), 'k.conf');
+const topo = (p: string) => fileURLToPath(new URL(`../../topologies/${p}`, import.meta.url));
+
+describe('tsvrrpd configuration', () => {
+  it("reads the post's proxy1.conf: both instances, keepalived's warnings, nothing unimplemented", async () => {
+    const cfg = await loadRouterConfig(topo('post/proxy1.conf'));
+    expect(cfg.instances.map((i) => [i.name, i.vrid, i.ifname, i.family, i.version])).toEqual([
+      ['WAN_1', 3, 'eth0', 4, 2],
+      ['LAN_1', 4, 'eth0', 4, 2],
+    ]);
+    const wan = cfg.instances[0];
+    expect(wan?.vips).toEqual([{ address: '203.0.113.140', prefix: 24, family: 4, dev: 'eth2' }]);
+    expect(wan?.password).toBe('yourpass');
+    expect(wan?.core).toMatchObject({
+      state: 'MASTER',
+      priority: 90,
+      advertInt: 2,
+      preemptDelay: 30,
+      garpMasterDelay: 1,
+      dontTrackPrimary: true,
+      trackInterfaces: [{ name: 'eth2', weight: undefined }],
+      lowerPrioImmediateAdvert: true,
+      garpLowerPrioRepeat: 5,
+    });
+    expect(cfg.warnings.filter((w) => w.message.includes('tsvrrpd does not implement'))).toEqual([]);
+  });
+
+  it('names every keyword it does not implement with file:line:col', () => {
+    const cfg = resolve(
+      [
+        'global_defs {',
+        '  notification_email { a@b }',
+        '}',
+        'vrrp_script chk { script "/bin/true" }',
+        'vrrp_instance A {',
+        '  interface eth0',
+        '  virtual_router_id 1',
+        '  track_script { chk }',
+        '  use_vmac',
+        '  bogus_keyword',
+        '  virtual_ipaddress {',
+        '    198.51.100.50/24 dev eth0 scope global',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    expect(cfg.warnings.map((w) => `${w.at.line}:${w.at.col} ${w.message}`)).toEqual([
+      "10:3 Unknown keyword 'bogus_keyword'",
+      "2:3 tsvrrpd does not implement 'notification_email' - ignoring it",
+      "4:1 tsvrrpd does not implement 'vrrp_script' - ignoring it",
+      "8:3 tsvrrpd does not implement 'track_script' - ignoring it",
+      "9:3 tsvrrpd does not implement 'use_vmac' - ignoring it",
+      "12:31 tsvrrpd does not implement address option 'scope' - ignoring it",
+    ]);
+  });
+
+  it.each([
+    [
+      'vrrp_instance A {\n virtual_router_id 1\n virtual_ipaddress {\n 198.51.100.5\n }\n}',
+      'k.conf:1:1: (A) no interface configured',
+    ],
+    [
+      'vrrp_instance A {\n interface eth0\n virtual_ipaddress {\n 198.51.100.5\n }\n}',
+      'k.conf:1:1: (A) no virtual_router_id configured',
+    ],
+    [
+      'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}',
+      'k.conf:1:1: (A) no virtual_ipaddress configured',
+    ],
+    ['global_defs {\n}', 'k.conf:1:1: no vrrp_instance configured'],
+  ])('cannot run %j', (text, message) => {
+    expect(() => resolve(text)).toThrow(ConfigError);
+    expect(() => resolve(text)).toThrow(message);
+  });
+
+  it('a VRID used twice on one interface is an error naming both instances', () => {
+    const inst = (n: string) =>
+      `vrrp_instance ${n} {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 198.51.100.5\n }\n}\n`;
+    expect(() => resolve(inst('A') + inst('B'))).toThrow(
+      'k.conf:8:1: (B) VRID 7 on eth0 is already used by A (k.conf:1)',
+    );
+  });
+
+  it('IPv6 addresses make a v3 instance; mixed families keep the first one; v3 intervals in centiseconds', () => {
+    const cfg = resolve(
+      'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n advert_int 0.014\n virtual_ipaddress {\n 2001:db8::50/64\n 198.51.100.5\n }\n}',
+    );
+    const [a] = cfg.instances;
+    expect(a).toMatchObject({ family: 6, version: 3, vips: [{ address: '2001:db8::50', prefix: 64 }] });
+    expect(a?.core.advertInt).toBe(0.01);
+    expect(cfg.warnings.map((w) => w.message)).toEqual([
+      "(A) 198.51.100.5 is not IPv6 like the instance's first address - ignoring it",
+    ]);
+  });
+
+  it('sync groups: members must exist, groups of one are dropped', () => {
+    const inst = (n: string, id: number) =>
+      `vrrp_instance ${n} {\n interface eth0\n virtual_router_id ${id}\n virtual_ipaddress {\n 198.51.100.${id}\n }\n}\n`;
+    const cfg = resolve(
+      `${inst('A', 1)}${inst('B', 2)}vrrp_sync_group G {\n group {\n A\n B\n C\n }\n}\nvrrp_sync_group H {\n group {\n A\n }\n}\n`,
+    );
+    expect(cfg.syncGroups).toEqual([{ name: 'G', members: ['A', 'B'] }]);
+    expect(cfg.warnings.map((w) => w.message)).toEqual([
+      'sync group G: no vrrp_instance C - ignoring it',
+      'sync group H: A is already in another sync group - ignoring it',
+      'sync group H has fewer than two instances - ignoring it',
+    ]);
+  });
+});

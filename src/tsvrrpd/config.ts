@@ -1,0 +1,280 @@
+/**
+ * keepalived.conf as tsvrrpd runs it: the shared parser and extractor (what keepalived itself reads and
+ * warns about), then the instances resolved to what the daemon needs. A keyword tsvrrpd does not
+ * implement is a warning naming file:line; what makes an instance unrunnable is a ConfigError (exit 2).
+ */
+import { isIP } from 'node:net';
+import { loadConfig } from '../keepalived/config/load.js';
+import type { ConfigNode } from '../keepalived/config/parse.js';
+import {
+  type ConfigWarning,
+  extractVrrp,
+  type Pos,
+  type VipConfig,
+  type VrrpInstanceConfig,
+} from '../keepalived/config/vrrp.js';
+import { canonicalIp } from '../vrrp/addr.js';
+import { DEFAULT_GARP_MASTER_REPEAT, type InstanceConfig } from '../vrrp/instance.js';
+
+export interface RouterVip {
+  address: string;
+  prefix: number;
+  family: 4 | 6;
+  dev: string;
+  label?: string | undefined;
+  broadcast?: string | undefined;
+}
+
+export interface RouterInstance {
+  name: string;
+  at: Pos;
+  vrid: number;
+  ifname: string;
+  family: 4 | 6;
+  version: 2 | 3;
+  /** the state machine's configuration, less what the interface gives at run time (primary address) */
+  core: Omit<InstanceConfig, 'primaryAddress' | 'family'>;
+  /** advertised and moved with mastership */
+  vips: RouterVip[];
+  /** moved with mastership, not advertised */
+  vipsExcluded: RouterVip[];
+  /** v2 PASS authentication: the password (at most 8 octets) */
+  password: string | undefined;
+  unicastSrcIp: string | undefined;
+  unicastPeers: string[];
+}
+
+export interface RouterConfig {
+  path: string;
+  routerId: string | undefined;
+  instances: RouterInstance[];
+  syncGroups: { name: string; members: string[] }[];
+  warnings: ConfigWarning[];
+}
+
+/** A configuration tsvrrpd cannot run; the message reads `file:line:col: reason`. */
+export class ConfigError extends Error {
+  constructor(
+    readonly at: Pos,
+    readonly reason: string,
+  ) {
+    super(`${at.file}:${at.line}:${at.col}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const GLOBAL_IMPLEMENTED = new Set(
+  (
+    'router_id vrrp_version vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh ' +
+    'vrrp_garp_master_refresh_repeat vrrp_garp_lower_prio_repeat vrrp_lower_prio_no_advert'
+  ).split(' '),
+);
+const INSTANCE_IMPLEMENTED = new Set(
+  (
+    'state interface virtual_router_id priority advert_int version nopreempt preempt preempt_delay ' +
+    'garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat ' +
+    'garp_lower_prio_repeat lower_prio_no_advert authentication track_interface dont_track_primary ' +
+    'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer'
+  ).split(' '),
+);
+const VIP_OPTIONS_IMPLEMENTED = new Set(['dev', 'label', 'brd', 'broadcast']);
+const VIP_OPTIONS_WITH_VALUE = new Set([
+  'dev',
+  'scope',
+  'broadcast',
+  'brd',
+  'label',
+  'peer',
+  'preferred_lft',
+]);
+
+export async function loadRouterConfig(path: string): Promise<RouterConfig> {
+  return resolveRouterConfig(await loadConfig(path), path);
+}
+
+/** Throws ConfigError for what cannot run; everything else it only warns about. */
+export function resolveRouterConfig(nodes: ConfigNode[], path: string): RouterConfig {
+  const vrrp = extractVrrp(nodes);
+  const warnings = [...vrrp.warnings];
+  const warn = (at: Pos, message: string) =>
+    warnings.push({ at: { file: at.file, line: at.line, col: at.col }, message });
+  // what the extractor already called unknown is not also "not implemented"
+  const unknown = new Set(
+    vrrp.warnings
+      .filter((w) => w.message.startsWith('Unknown keyword'))
+      .map((w) => `${w.at.file}:${w.at.line}:${w.at.col}`),
+  );
+  warnUnimplemented(nodes, (at, m) => {
+    if (!unknown.has(`${at.file}:${at.line}:${at.col}`)) warn(at, m);
+  });
+
+  const instances = vrrp.instances.map((inst) => resolveInstance(inst, warn));
+  if (instances.length === 0) {
+    throw new ConfigError({ file: path, line: 1, col: 1 }, 'no vrrp_instance configured');
+  }
+  const seen = new Map<string, RouterInstance>();
+  for (const inst of instances) {
+    const key = `${inst.ifname}/${inst.family}/${inst.vrid}`;
+    const other = seen.get(key);
+    if (other) {
+      throw new ConfigError(
+        inst.at,
+        `(${inst.name}) VRID ${inst.vrid} on ${inst.ifname} is already used by ${other.name} (${other.at.file}:${other.at.line})`,
+      );
+    }
+    seen.set(key, inst);
+  }
+
+  const syncGroups: RouterConfig['syncGroups'] = [];
+  const grouped = new Set<string>();
+  for (const g of vrrp.syncGroups) {
+    const members = g.members.filter((m) => {
+      if (!instances.some((i) => i.name === m)) {
+        warn(g.at, `sync group ${g.name}: no vrrp_instance ${m} - ignoring it`);
+        return false;
+      }
+      if (grouped.has(m)) {
+        warn(g.at, `sync group ${g.name}: ${m} is already in another sync group - ignoring it`);
+        return false;
+      }
+      return true;
+    });
+    // keepalived drops a group of one: there is nothing to keep in step.
+    if (members.length < 2) warn(g.at, `sync group ${g.name} has fewer than two instances - ignoring it`);
+    else {
+      for (const m of members) grouped.add(m);
+      syncGroups.push({ name: g.name, members });
+    }
+  }
+  return { path, routerId: vrrp.globals.routerId, instances, syncGroups, warnings };
+}
+
+function resolveInstance(inst: VrrpInstanceConfig, warn: (at: Pos, m: string) => void): RouterInstance {
+  const p = `(${inst.name})`;
+  if (inst.interface === undefined) throw new ConfigError(inst.at, `${p} no interface configured`);
+  if (inst.vrid === undefined) throw new ConfigError(inst.at, `${p} no virtual_router_id configured`);
+  const ifname = inst.interface;
+  if (inst.vips.length === 0) throw new ConfigError(inst.at, `${p} no virtual_ipaddress configured`);
+
+  // The first address decides the instance's family, as in keepalived; the others must match it.
+  const family = isIP(inst.vips[0]?.address ?? '') as 4 | 6;
+  const vip = (v: VipConfig): RouterVip | undefined => {
+    const f = isIP(v.address);
+    if (f !== family) {
+      warn(v.at, `${p} ${v.address} is not IPv${family} like the instance's first address - ignoring it`);
+      return undefined;
+    }
+    return {
+      address: canonicalIp(v.address, family) ?? v.address,
+      prefix: v.prefix ?? (family === 4 ? 32 : 128),
+      family,
+      dev: v.dev ?? ifname,
+      label: v.label,
+      broadcast: v.broadcast,
+    };
+  };
+  const vips = inst.vips.map(vip).filter((v) => v !== undefined);
+  const vipsExcluded = inst.vipsExcluded
+    .map((v) => ({ ...v, family: isIP(v.address) }))
+    .map((v) => ({
+      address: canonicalIp(v.address) ?? v.address,
+      prefix: v.prefix ?? (v.family === 4 ? 32 : 128),
+      family: v.family as 4 | 6,
+      dev: v.dev ?? ifname,
+      label: v.label,
+      broadcast: v.broadcast,
+    }));
+
+  let version = inst.version ?? 2;
+  if (family === 6 && version === 2) {
+    warn(inst.at, `${p} VRRPv2 has no IPv6 - using version 3`);
+    version = 3;
+  }
+  let advertInt = inst.advertInt;
+  if (version === 2 && !Number.isInteger(advertInt)) advertInt = Math.max(1, Math.round(advertInt));
+  if (version === 3) advertInt = Math.max(0.01, Math.round(advertInt * 100) / 100);
+
+  let password: string | undefined;
+  if (inst.auth?.type === 'AH')
+    warn(inst.at, `${p} tsvrrpd does not implement AH authentication - none used`);
+  else if (inst.auth?.type === 'PASS' && version === 2) password = inst.auth.pass;
+
+  let priority = inst.priority;
+  if (priority === 255 && inst.state === 'BACKUP') {
+    warn(inst.at, `${p} priority 255 (address owner) with state BACKUP - it starts as MASTER`);
+  }
+  if (priority < 1) priority = 1;
+
+  return {
+    name: inst.name,
+    at: inst.at,
+    vrid: inst.vrid,
+    ifname,
+    family,
+    version,
+    core: {
+      name: inst.name,
+      state: inst.state,
+      priority,
+      advertInt,
+      version,
+      nopreempt: inst.nopreempt,
+      preemptDelay: inst.preemptDelay,
+      garpMasterDelay: inst.garpMasterDelay,
+      garpMasterRepeat: inst.garpMasterRepeat,
+      garpMasterRefresh: inst.garpMasterRefresh,
+      garpMasterRefreshRepeat: inst.garpMasterRefreshRepeat,
+      dontTrackPrimary: inst.dontTrackPrimary,
+      trackInterfaces: inst.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight })),
+      // keepalived: an advert back at once unless lower_prio_no_advert, and garp_lower_prio_repeat
+      // (by default garp_master_repeat) GARPs
+      lowerPrioImmediateAdvert: !(inst.lowerPrioNoAdvert ?? false),
+      garpLowerPrioRepeat: inst.garpLowerPrioRepeat ?? inst.garpMasterRepeat ?? DEFAULT_GARP_MASTER_REPEAT,
+    },
+    vips,
+    vipsExcluded,
+    password,
+    unicastSrcIp: inst.unicastSrcIp,
+    unicastPeers: inst.unicastPeers,
+  };
+}
+
+/** Warnings for keepalived keywords tsvrrpd reads past. */
+function warnUnimplemented(nodes: ConfigNode[], warn: (at: Pos, m: string) => void): void {
+  const skip = (n: ConfigNode, what = `'${n.keyword}'`) =>
+    warn(n, `tsvrrpd does not implement ${what} - ignoring it`);
+  for (const node of nodes) {
+    switch (node.keyword) {
+      case 'global_defs':
+        for (const s of node.children ?? []) if (!GLOBAL_IMPLEMENTED.has(s.keyword)) skip(s);
+        break;
+      case 'vrrp_instance':
+        for (const s of node.children ?? []) {
+          if (!INSTANCE_IMPLEMENTED.has(s.keyword)) skip(s);
+          else if (s.keyword === 'virtual_ipaddress' || s.keyword === 'virtual_ipaddress_excluded') {
+            for (const entry of s.children ?? []) warnVipOptions(entry, skip);
+          }
+        }
+        break;
+      case 'vrrp_sync_group':
+        for (const s of node.children ?? []) if (s.keyword !== 'group') skip(s);
+        break;
+      default:
+        skip(node);
+    }
+  }
+}
+
+function warnVipOptions(entry: ConfigNode, skip: (n: ConfigNode, what: string) => void): void {
+  for (let i = 0; i < entry.args.length; i++) {
+    const opt = entry.args[i];
+    if (!opt) continue;
+    if (VIP_OPTIONS_WITH_VALUE.has(opt.text)) i++;
+    if (!VIP_OPTIONS_IMPLEMENTED.has(opt.text)) {
+      skip(
+        { keyword: opt.text, args: [], file: opt.file, line: opt.line, col: opt.col },
+        `address option '${opt.text}'`,
+      );
+    }
+  }
+}

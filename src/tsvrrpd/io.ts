@@ -1,0 +1,60 @@
+/**
+ * The real RouterIo: raw VRRP sockets and rtnetlink from src/vrrp/io, frames through an AF_PACKET
+ * socket per interface. Nothing here runs a program per packet; `ip` runs once per instance at start to
+ * read the interface's addresses.
+ */
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { openPacketSocket, type PacketSocket } from '../netns/packet-socket.js';
+import { addAddress, deleteAddress, getLink, watchLinks } from '../vrrp/io/netlink.js';
+import { openVrrpSocket } from '../vrrp/io/vrrp-socket.js';
+import type { RouterVip } from './config.js';
+import type { LinkInfo, RouterIo } from './router.js';
+
+export function systemIo(onError: (e: Error) => void): RouterIo {
+  const frames = new Map<string, PacketSocket>();
+  const spec = (v: RouterVip) => ({
+    ifname: v.dev,
+    address: v.address,
+    prefix: v.prefix,
+    family: v.family,
+    ...(v.label !== undefined ? { label: v.label } : {}),
+    ...(v.broadcast !== undefined ? { broadcast: v.broadcast } : {}),
+  });
+  return {
+    openSocket: (ifname, family, onPacket) => openVrrpSocket({ ifname, family, onPacket, onError }),
+    addAddress: (v) => addAddress(spec(v)),
+    deleteAddress: (v) => deleteAddress(spec(v)),
+    sendFrame(ifname, frame) {
+      let s = frames.get(ifname);
+      if (!s) {
+        s = openPacketSocket(ifname);
+        frames.set(ifname, s);
+      }
+      s.send(frame);
+    },
+    getLink(ifname): LinkInfo | undefined {
+      const l = getLink(ifname);
+      return l && { ifname: l.ifname, up: l.up, mac: l.mac };
+    },
+    watchLinks(onChange) {
+      const w = watchLinks((l) => onChange({ ifname: l.ifname, up: l.up, mac: l.mac }), onError);
+      return {
+        async close() {
+          await w.close();
+          for (const s of frames.values()) s.close();
+          frames.clear();
+        },
+      };
+    },
+    addresses(ifname, family) {
+      const out = execFileSync('ip', ['-j', `-${family}`, 'addr', 'show', 'dev', ifname], {
+        encoding: 'utf8',
+      });
+      const [entry] = JSON.parse(out || '[]') as { addr_info?: { local: string; scope: string }[] }[];
+      const list = (entry?.addr_info ?? []).map((a) => a.local);
+      return family === 6 ? [...list.filter((a) => a.startsWith('fe80:')), ...list] : list;
+    },
+    now: () => performance.now(),
+  };
+}

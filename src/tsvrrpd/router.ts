@@ -1,0 +1,400 @@
+/**
+ * tsvrrpd's driver: it feeds the pure state machine (src/vrrp/instance.ts) with packets, link changes and
+ * timers, and carries out its actions through a RouterIo. Timer events are stepped at the time they were
+ * due, not the time the event loop got round to them, so a late wake-up does not push every later
+ * advert back (the advert period stays the configured one).
+ */
+import { gratuitousArp, unsolicitedNa } from '../vrrp/announce.js';
+import {
+  type Action,
+  type InstanceEvent,
+  type InstanceState,
+  initialState,
+  reconfigure,
+  step,
+  syncGroupStep,
+  type TimerName,
+} from '../vrrp/instance.js';
+import {
+  type DropReason,
+  decodeVrrp,
+  encodeVrrp,
+  type InstanceDropReason,
+  VRRP_MULTICAST_V4,
+  VRRP_MULTICAST_V6,
+  validateForInstance,
+} from '../vrrp/packet.js';
+import type { RouterConfig, RouterInstance, RouterVip } from './config.js';
+
+export interface Received {
+  data: Buffer;
+  src: string;
+  dst: string;
+  ttl: number;
+}
+
+export interface RouterSocket {
+  /** from `src` (the instance's primary address) to the VRRP group, or to `dst` (unicast peers) */
+  send(message: Buffer, src: string, dst?: string): void;
+  close(): Promise<void>;
+}
+
+export interface LinkInfo {
+  ifname: string;
+  up: boolean;
+  mac: string;
+}
+
+/** Everything the router does to the world; the real one is src/tsvrrpd/io.ts. */
+export interface RouterIo {
+  openSocket(ifname: string, family: 4 | 6, onPacket: (p: Received) => void): RouterSocket;
+  addAddress(vip: RouterVip): void;
+  deleteAddress(vip: RouterVip): void;
+  sendFrame(ifname: string, frame: Buffer): void;
+  getLink(ifname: string): LinkInfo | undefined;
+  watchLinks(onChange: (l: LinkInfo) => void): { close(): Promise<void> };
+  /** the interface's addresses of one family (IPv6: link-local ones first) */
+  addresses(ifname: string, family: 4 | 6): string[];
+  /** milliseconds, monotonic */
+  now(): number;
+}
+
+export type LogFields = Record<string, string | number | boolean | undefined>;
+export type Logger = (event: string, fields: LogFields) => void;
+
+export interface InstanceStats {
+  state: string;
+  priority: number;
+  advertsSent: number;
+  advertsReceived: number;
+  becameMaster: number;
+  releasedMaster: number;
+  drops: Partial<Record<InstanceDropReason, number>>;
+}
+
+export interface RouterStats {
+  /** drops before an instance is known (decode checks, unknown VRID, own packets) per reason */
+  drops: Partial<Record<DropReason | 'unconfigured_vrid', number>>;
+  instances: Record<string, InstanceStats>;
+}
+
+interface Running {
+  cfg: RouterInstance;
+  state: InstanceState;
+  primary: string;
+  socket: RouterSocket;
+  timers: Map<TimerName, NodeJS.Timeout>;
+  stats: InstanceStats;
+}
+
+const socketKey = (ifname: string, family: 4 | 6) => `${ifname}/${family}`;
+
+export class Router {
+  private readonly running = new Map<string, Running>();
+  private readonly sockets = new Map<string, RouterSocket>();
+  private readonly links = new Map<string, boolean>();
+  private readonly drops: RouterStats['drops'] = {};
+  private linkWatch: { close(): Promise<void> } | undefined;
+  private stopped = false;
+
+  constructor(
+    private cfg: RouterConfig,
+    private readonly io: RouterIo,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.linkWatch = this.io.watchLinks((l) => this.onLink(l));
+    for (const inst of this.cfg.instances) this.add(inst);
+    for (const r of [...this.running.values()]) this.feed(r, { type: 'startup' }, this.io.now());
+  }
+
+  /** SIGTERM: masters send priority 0 and give their addresses up; then every socket closes. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const now = this.io.now();
+    for (const r of this.running.values()) this.feed(r, { type: 'shutdown' }, now, false);
+    for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);
+    await Promise.all([...this.sockets.values()].map((s) => s.close()));
+    await this.linkWatch?.close();
+  }
+
+  /** SIGHUP: instances keep their state where their name stays; removed ones stop, new ones start. */
+  reload(next: RouterConfig): void {
+    const now = this.io.now();
+    const names = new Set(next.instances.map((i) => i.name));
+    for (const [name, r] of this.running) {
+      if (names.has(name)) continue;
+      this.feed(r, { type: 'shutdown' }, now, false);
+      for (const t of r.timers.values()) clearTimeout(t);
+      this.running.delete(name);
+    }
+    this.cfg = next;
+    for (const inst of next.instances) {
+      const r = this.running.get(inst.name);
+      if (!r) {
+        const added = this.add(inst);
+        this.feed(added, { type: 'startup' }, now);
+      } else if (r.cfg.vrid !== inst.vrid || r.cfg.ifname !== inst.ifname || r.cfg.family !== inst.family) {
+        // another virtual router under the same name: leave the old one cleanly, start the new one
+        this.feed(r, { type: 'shutdown' }, now, false);
+        for (const t of r.timers.values()) clearTimeout(t);
+        this.running.delete(inst.name);
+        this.feed(this.add(inst), { type: 'startup' }, now);
+      } else {
+        const old = r.cfg;
+        r.cfg = inst;
+        const res = reconfigure(
+          r.state,
+          { ...inst.core, primaryAddress: r.primary, family: inst.family },
+          now,
+        );
+        // addresses that are no longer configured leave with the old configuration
+        if (r.state.state === 'master') {
+          const keep = new Set([...inst.vips, ...inst.vipsExcluded].map((v) => `${v.dev}/${v.address}`));
+          for (const v of [...old.vips, ...old.vipsExcluded]) {
+            if (!keep.has(`${v.dev}/${v.address}`)) this.io.deleteAddress(v);
+          }
+          for (const v of [...inst.vips, ...inst.vipsExcluded]) this.io.addAddress(v);
+        }
+        this.apply(r, res.state, res.actions);
+      }
+    }
+    this.log('reload', { instances: next.instances.length });
+  }
+
+  stats(): RouterStats {
+    const instances: Record<string, InstanceStats> = {};
+    for (const [name, r] of this.running) {
+      instances[name] = { ...r.stats, state: r.state.state, priority: r.state.priority };
+    }
+    return { drops: { ...this.drops }, instances };
+  }
+
+  states(): Record<string, InstanceState> {
+    return Object.fromEntries([...this.running].map(([n, r]) => [n, r.state]));
+  }
+
+  private add(inst: RouterInstance): Running {
+    const primary = this.primaryAddress(inst);
+    const key = socketKey(inst.ifname, inst.family);
+    let socket = this.sockets.get(key);
+    if (!socket) {
+      socket = this.io.openSocket(inst.ifname, inst.family, (p) =>
+        this.onPacket(inst.ifname, inst.family, p),
+      );
+      this.sockets.set(key, socket);
+    }
+    let state = initialState({ ...inst.core, primaryAddress: primary, family: inst.family });
+    const now = this.io.now();
+    // link states as they are now, before startup (the machine only records them in Initialize)
+    const events: InstanceEvent[] = [];
+    if (!this.linkUp(inst.ifname)) events.push({ type: 'iface', up: false });
+    for (const t of inst.core.trackInterfaces ?? []) {
+      if (!this.linkUp(t.name)) events.push({ type: 'track', name: t.name, up: false });
+    }
+    for (const e of events) state = step(state, e, now).state;
+    const r: Running = {
+      cfg: inst,
+      state,
+      primary,
+      socket,
+      timers: new Map(),
+      stats: {
+        state: 'init',
+        priority: state.priority,
+        advertsSent: 0,
+        advertsReceived: 0,
+        becameMaster: 0,
+        releasedMaster: 0,
+        drops: {},
+      },
+    };
+    this.running.set(inst.name, r);
+    return r;
+  }
+
+  private primaryAddress(inst: RouterInstance): string {
+    if (inst.family === 4 && inst.unicastSrcIp) return inst.unicastSrcIp;
+    const ours = new Set([...inst.vips, ...inst.vipsExcluded].map((v) => v.address));
+    const found = this.io
+      .addresses(inst.ifname, inst.family)
+      .find((a) => !ours.has(a) && (inst.family === 4 || a.startsWith('fe80:')));
+    if (!found) {
+      const what = inst.family === 4 ? 'IPv4 address' : 'IPv6 link-local address';
+      throw new Error(`(${inst.name}) interface ${inst.ifname} has no ${what} to send from`);
+    }
+    return found;
+  }
+
+  private linkUp(ifname: string): boolean {
+    let up = this.links.get(ifname);
+    if (up === undefined) {
+      up = this.io.getLink(ifname)?.up ?? false;
+      this.links.set(ifname, up);
+    }
+    return up;
+  }
+
+  private onLink(l: LinkInfo): void {
+    if (this.stopped || this.links.get(l.ifname) === l.up) return;
+    this.links.set(l.ifname, l.up);
+    this.log('link', { ifname: l.ifname, up: l.up });
+    const now = this.io.now();
+    for (const r of [...this.running.values()]) {
+      if (r.cfg.ifname === l.ifname) this.feed(r, { type: 'iface', up: l.up }, now);
+      if (r.cfg.core.trackInterfaces?.some((t) => t.name === l.ifname)) {
+        this.feed(r, { type: 'track', name: l.ifname, up: l.up }, now);
+      }
+    }
+  }
+
+  private drop(reason: DropReason | 'unconfigured_vrid'): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  private onPacket(ifname: string, family: 4 | 6, p: Received): void {
+    if (this.stopped) return;
+    const now = this.io.now();
+    const decoded = decodeVrrp(p.data, { family, src: p.src, dst: p.dst, ttl: p.ttl });
+    if (!decoded.ok) {
+      this.drop(decoded.reason);
+      return;
+    }
+    const advert = decoded.advert;
+    let target: Running | undefined;
+    for (const r of this.running.values()) {
+      if (r.cfg.vrid === advert.vrid && r.cfg.ifname === ifname && r.cfg.family === family) target = r;
+    }
+    if (!target) {
+      this.drop('unconfigured_vrid');
+      return;
+    }
+    if (p.src === target.primary) return; // our own, looped back
+    const check = validateForInstance(advert, {
+      vrid: target.cfg.vrid,
+      version: target.cfg.version,
+      authType: target.cfg.password !== undefined ? 1 : 0,
+      password: target.cfg.password,
+      intervalMs: target.state.params.advertIntMs,
+      addresses: target.cfg.vips.map((v) => v.address),
+      priority: target.state.basePriority,
+    });
+    if (!check.ok) {
+      target.stats.drops[check.reason] = (target.stats.drops[check.reason] ?? 0) + 1;
+      return;
+    }
+    target.stats.advertsReceived++;
+    this.feed(target, { type: 'advert', advert, src: p.src }, now);
+  }
+
+  /** One event into one instance, its actions carried out, and its sync group kept in step. */
+  private feed(r: Running, event: InstanceEvent, now: number, sync = true): void {
+    const res = step(r.state, event, now);
+    this.apply(r, res.state, res.actions, now, sync);
+  }
+
+  private apply(r: Running, state: InstanceState, actions: Action[], now = this.io.now(), sync = true): void {
+    r.state = state;
+    const moves: { from: InstanceState['state']; to: InstanceState['state'] }[] = [];
+    for (const a of actions) {
+      try {
+        this.act(r, a);
+      } catch (err) {
+        this.log('error', { instance: r.cfg.name, action: a.type, error: (err as Error).message });
+      }
+      if (a.type === 'transition') moves.push({ from: a.from, to: a.to });
+    }
+    if (!sync) return;
+    const group = this.cfg.syncGroups.find((g) => g.members.includes(r.cfg.name));
+    if (!group) return;
+    const members = group.members.map((m) => this.running.get(m)).filter((m) => m !== undefined);
+    for (const move of moves) {
+      const forced = syncGroupStep(
+        group.name,
+        members.map((m) => m.state),
+        { instance: r.cfg.name, ...move },
+      );
+      for (const f of forced) {
+        const m = this.running.get(f.instance);
+        if (m) this.feed(m, f.event, now, false);
+      }
+    }
+  }
+
+  private act(r: Running, a: Action): void {
+    const inst = r.cfg;
+    switch (a.type) {
+      case 'transition':
+        if (a.to === 'master') r.stats.becameMaster++;
+        if (a.from === 'master') r.stats.releasedMaster++;
+        this.log('transition', {
+          instance: inst.name,
+          vrid: inst.vrid,
+          from: a.from,
+          to: a.to,
+          reason: a.reason,
+          priority: r.state.priority,
+        });
+        return;
+      case 'send_advert':
+        this.sendAdvert(r, a.priority);
+        return;
+      case 'add_vips':
+        for (const v of [...inst.vips, ...inst.vipsExcluded]) this.io.addAddress(v);
+        return;
+      case 'del_vips':
+        for (const v of [...inst.vips, ...inst.vipsExcluded]) this.io.deleteAddress(v);
+        return;
+      case 'send_garp':
+      case 'send_na':
+        this.announce(r, a.count);
+        return;
+      case 'arm': {
+        clearTimeout(r.timers.get(a.timer));
+        const delay = Math.max(0, a.atMs - this.io.now());
+        const handle = setTimeout(() => {
+          r.timers.delete(a.timer);
+          if (!this.stopped) this.feed(r, { type: 'timer', timer: a.timer }, a.atMs);
+        }, delay);
+        r.timers.set(a.timer, handle);
+        return;
+      }
+      case 'cancel':
+        clearTimeout(r.timers.get(a.timer));
+        r.timers.delete(a.timer);
+        return;
+    }
+  }
+
+  private sendAdvert(r: Running, priority: number): void {
+    const inst = r.cfg;
+    const multicast = inst.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6;
+    const targets = inst.unicastPeers.length > 0 ? inst.unicastPeers : [multicast];
+    for (const dst of targets) {
+      const msg = encodeVrrp(
+        {
+          version: inst.version,
+          vrid: inst.vrid,
+          priority,
+          addresses: inst.vips.map((v) => v.address),
+          intervalMs: r.state.params.advertIntMs,
+          ...(inst.version === 2 && inst.password !== undefined ? { password: inst.password } : {}),
+        },
+        { family: inst.family, src: r.primary, dst },
+      );
+      r.socket.send(msg, r.primary, dst === multicast ? undefined : dst);
+      r.stats.advertsSent++;
+    }
+  }
+
+  private announce(r: Running, count: number): void {
+    for (const v of [...r.cfg.vips, ...r.cfg.vipsExcluded]) {
+      const mac = this.io.getLink(v.dev)?.mac;
+      if (!mac) continue;
+      const frame = v.family === 4 ? gratuitousArp(mac, v.address) : unsolicitedNa(mac, v.address);
+      for (let i = 0; i < count; i++) this.io.sendFrame(v.dev, frame);
+    }
+  }
+}

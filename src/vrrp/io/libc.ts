@@ -1,0 +1,332 @@
+import koffi, { type KoffiFunc } from 'koffi';
+
+/**
+ * The libc bindings of the VRRP daemon's I/O (raw IP sockets, rtnetlink), through koffi: Node has
+ * neither raw IP nor netlink sockets, and a native addon would need a compiler. The one place in
+ * src/vrrp/io that declares libc functions; Linux x86_64 layouts throughout.
+ */
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SO_RCVBUF = 8;
+export const SO_RCVTIMEO = 20;
+export const SO_BINDTODEVICE = 25;
+export const SO_ATTACH_FILTER = 26;
+export const IPPROTO_IP = 0;
+export const IP_TOS = 1;
+export const IP_TTL = 2;
+export const IP_MTU_DISCOVER = 10;
+export const IP_PMTUDISC_DONT = 0;
+export const IP_MULTICAST_IF = 32;
+export const IP_MULTICAST_TTL = 33;
+export const IP_MULTICAST_LOOP = 34;
+export const IP_ADD_MEMBERSHIP = 35;
+export const IPPROTO_IPV6 = 41;
+export const IPV6_UNICAST_HOPS = 16;
+export const IPV6_MULTICAST_IF = 17;
+export const IPV6_MULTICAST_HOPS = 18;
+export const IPV6_MULTICAST_LOOP = 19;
+export const IPV6_ADD_MEMBERSHIP = 20;
+export const IPV6_RECVPKTINFO = 49;
+export const IPV6_PKTINFO = 50;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_HOPLIMIT = 52;
+export const IPV6_TCLASS = 67;
+export const SOL_NETLINK = 270;
+export const NETLINK_ROUTE = 0;
+export const NETLINK_EXT_ACK = 11;
+export const MSG_DONTWAIT = 0x40;
+export const SHUT_RD = 0;
+
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const EEXIST = 17;
+export const ENOENT = 2;
+export const ENODEV = 19;
+export const EBADF = 9;
+export const EFAULT = 14;
+export const EINVAL = 22;
+export const ENOTSOCK = 88;
+export const EADDRNOTAVAIL = 99;
+
+const libc = koffi.load('libc.so.6');
+
+// Pointers are declared `void *` and given Buffers: koffi passes a Buffer's own memory (no copy), which
+// is what recvmsg's value-result fields and the async calls below rely on.
+export const socket = libc.func('int socket(int domain, int type, int protocol)') as KoffiFunc<
+  (domain: number, type: number, protocol: number) => number
+>;
+export const setsockopt = libc.func(
+  'int setsockopt(int fd, int level, int name, const void *value, uint32_t len)',
+) as KoffiFunc<(fd: number, level: number, name: number, value: Buffer, len: number) => number>;
+export const bind = libc.func('int bind(int fd, const void *addr, uint32_t len)') as KoffiFunc<
+  (fd: number, addr: Buffer, len: number) => number
+>;
+export const sendto = libc.func(
+  'long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)',
+) as KoffiFunc<
+  (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number) => number
+>;
+export const recv = libc.func('long recv(int fd, void *buf, size_t len, int flags)') as KoffiFunc<
+  (fd: number, buf: Buffer, len: number, flags: number) => number
+>;
+export const recvmsg = libc.func('long recvmsg(int fd, void *msg, int flags)') as KoffiFunc<
+  (fd: number, msg: Buffer, flags: number) => number
+>;
+export const shutdown = libc.func('int shutdown(int fd, int how)') as KoffiFunc<
+  (fd: number, how: number) => number
+>;
+export const close = libc.func('int close(int fd)') as KoffiFunc<(fd: number) => number>;
+export const ifNameToIndex = libc.func('unsigned int if_nametoindex(const char *name)') as KoffiFunc<
+  (name: string) => number
+>;
+const strerror = libc.func('const char *strerror(int errnum)') as KoffiFunc<(errnum: number) => string>;
+
+const ERRNO_NAMES = new Map<number, string>();
+for (const [name, value] of Object.entries(koffi.os.errno as Record<string, number>)) {
+  // Aliases (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK): keep the first, the usual spelling.
+  if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
+}
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `E${errno}`;
+}
+
+/** A failed system call: `what` names the call and its object, `errno` / `code` the reason. */
+export class SyscallError extends Error {
+  readonly code: string;
+  constructor(
+    readonly what: string,
+    readonly errno: number,
+    detail?: string,
+  ) {
+    super(`${what}: ${errnoName(errno)} (errno ${errno}, ${strerror(errno)})${detail ? `: ${detail}` : ''}`);
+    this.name = 'SyscallError';
+    this.code = errnoName(errno);
+  }
+}
+
+/** Throws a SyscallError carrying the current errno (read at once, before anything can clobber it). */
+export function fail(what: string): never {
+  throw new SyscallError(what, koffi.errno());
+}
+
+export function setIntOpt(fd: number, level: number, name: number, value: number, what: string): void {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value);
+  if (setsockopt(fd, level, name, b, 4) < 0) fail(what);
+}
+
+export function setOpt(fd: number, level: number, name: number, value: Buffer, what: string): void {
+  if (setsockopt(fd, level, name, value, value.length) < 0) fail(what);
+}
+
+/** SO_RCVTIMEO: bounds every blocking receive, so a receive loop notices close() within `ms`. */
+export function setReceiveTimeout(fd: number, ms: number): void {
+  const tv = Buffer.alloc(16); // struct timeval: int64 tv_sec, int64 tv_usec
+  tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
+  tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  setOpt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 'setsockopt(SO_RCVTIMEO)');
+}
+
+export function bindToDevice(fd: number, ifname: string): void {
+  setOpt(
+    fd,
+    SOL_SOCKET,
+    SO_BINDTODEVICE,
+    Buffer.from(`${ifname}\0`),
+    `setsockopt(SO_BINDTODEVICE, ${ifname})`,
+  );
+}
+
+/** A classic BPF program of one instruction, `ret #0`: the socket accepts no packet (a send-only raw socket). */
+const REJECT_ALL = (() => {
+  const insn = Buffer.alloc(8); // struct sock_filter: u16 code, u8 jt, u8 jf, u32 k
+  insn.writeUInt16LE(0x06, 0); // BPF_RET | BPF_K, k = 0
+  return insn;
+})();
+
+export function rejectAll(fd: number): void {
+  const prog = Buffer.alloc(16); // struct sock_fprog: u16 len, (pad), struct sock_filter *filter
+  prog.writeUInt16LE(1, 0);
+  prog.writeBigUInt64LE(koffi.address(REJECT_ALL), 8);
+  setOpt(fd, SOL_SOCKET, SO_ATTACH_FILTER, prog, 'setsockopt(SO_ATTACH_FILTER)');
+}
+
+/** struct sockaddr_in: the port is unused by raw sockets. */
+export function sockaddrIn(addr: Uint8Array): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt16LE(AF_INET, 0);
+  b.set(addr, 4);
+  return b;
+}
+
+/** struct sockaddr_in6 (28 octets); the scope id picks the link for link-local and multicast. */
+export function sockaddrIn6(addr: Uint8Array, scopeId: number): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt16LE(AF_INET6, 0);
+  b.set(addr, 8);
+  b.writeUInt32LE(scopeId, 24);
+  return b;
+}
+
+/** struct sockaddr_nl: port id 0 addresses the kernel; `groups` is the multicast subscription. */
+export function sockaddrNl(groups = 0): Buffer {
+  const b = Buffer.alloc(12);
+  b.writeUInt16LE(AF_NETLINK, 0);
+  b.writeUInt32LE(groups, 8);
+  return b;
+}
+
+/**
+ * A struct msghdr with one iovec, built once over long-lived buffers and reused for every receive.
+ * It holds raw addresses of those buffers, so this object keeps them referenced (V8 does not move a
+ * Buffer's backing store); `reset()` restores the value-result lengths before each recvmsg.
+ */
+export class MsgHdr {
+  readonly msg = Buffer.alloc(56);
+  private readonly iov = Buffer.alloc(16);
+
+  constructor(
+    readonly data: Buffer,
+    readonly name?: Buffer,
+    readonly control?: Buffer,
+  ) {
+    this.iov.writeBigUInt64LE(koffi.address(data), 0);
+    this.iov.writeBigUInt64LE(BigInt(data.length), 8);
+    if (name) this.msg.writeBigUInt64LE(koffi.address(name), 0);
+    this.msg.writeBigUInt64LE(koffi.address(this.iov), 16);
+    this.msg.writeBigUInt64LE(1n, 24);
+    if (control) this.msg.writeBigUInt64LE(koffi.address(control), 32);
+    this.reset();
+  }
+
+  reset(): void {
+    this.msg.writeUInt32LE(this.name?.length ?? 0, 8);
+    this.msg.writeBigUInt64LE(BigInt(this.control?.length ?? 0), 40);
+    this.msg.writeInt32LE(0, 48);
+  }
+
+  get controlLength(): number {
+    return Number(this.msg.readBigUInt64LE(40));
+  }
+}
+
+/** Walks the control messages recvmsg left in `hdr.control`: (level, type, offset of data). */
+export function forEachCmsg(hdr: MsgHdr, visit: (level: number, type: number, data: number) => void): void {
+  const control = hdr.control;
+  if (!control) return;
+  const end = Math.min(hdr.controlLength, control.length);
+  let off = 0;
+  while (off + 16 <= end) {
+    // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type; data aligned to 8
+    const len = Number(control.readBigUInt64LE(off));
+    if (len < 16 || off + len > end) break;
+    visit(control.readInt32LE(off + 8), control.readInt32LE(off + 12), off + 16);
+    off += (len + 7) & ~7;
+  }
+}
+
+/** How many queued datagrams a loop reads on the main thread (non-blocking) before going back to the pool. */
+const DRAIN_MAX = 64;
+
+/**
+ * Receives datagrams on `fd` forever: one blocking recvmsg at a time on libuv's thread pool (koffi
+ * `.async`), each result handed to `onDatagram` on the main thread; whatever else is already queued is
+ * then read without blocking, which spares a pool round trip per packet under load. SO_RCVTIMEO on the
+ * fd must bound each wait: that is what lets `stop()` end the loop without leaving a pool thread
+ * blocked, and only after `stop()` resolves may the owner close the fd (a number reused by another
+ * socket would otherwise be read from).
+ */
+export class ReceiveLoop {
+  private pending = false;
+  private stopping = false;
+  private stopped?: () => void;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly fd: number,
+    private readonly hdr: MsgHdr,
+    private readonly what: string,
+    private readonly onDatagram: (length: number, flags: number) => void,
+    private readonly onError: (e: Error) => void,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.stopped = resolve;
+    });
+  }
+
+  start(): void {
+    this.issue();
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    if (!this.pending) this.stopped?.();
+    return this.done;
+  }
+
+  private issue(): void {
+    if (this.stopping) {
+      this.stopped?.();
+      return;
+    }
+    this.hdr.reset();
+    this.pending = true;
+    try {
+      recvmsg.async(this.fd, this.hdr.msg, 0, (err, n) => this.completed(err, n));
+    } catch (e) {
+      // koffi's queue of async calls is full: nothing is outstanding, so stop rather than spin.
+      this.pending = false;
+      this.stopping = true;
+      this.stopped?.();
+      this.onError(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private completed(err: unknown, n: number): void {
+    this.pending = false;
+    if (this.stopping) {
+      this.stopped?.();
+      return;
+    }
+    if (err) {
+      this.stopping = true;
+      this.stopped?.();
+      this.onError(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (n < 0) {
+      // koffi hands the pool thread's errno to this callback.
+      const errno = koffi.errno();
+      if (errno !== EAGAIN && errno !== EINTR) {
+        // These say the fd or our msghdr is wrong: retrying would only repeat them as fast as we can.
+        if (errno === EBADF || errno === ENOTSOCK || errno === EFAULT || errno === EINVAL)
+          this.stopping = true;
+        this.onError(new SyscallError(`recvmsg(${this.what})`, errno));
+      }
+    } else {
+      this.deliver(n);
+      for (let i = 0; i < DRAIN_MAX && !this.stopping; i++) {
+        this.hdr.reset();
+        const m = recvmsg(this.fd, this.hdr.msg, MSG_DONTWAIT);
+        if (m < 0) break;
+        this.deliver(m);
+      }
+    }
+    this.issue();
+  }
+
+  private deliver(n: number): void {
+    try {
+      this.onDatagram(n, this.hdr.msg.readInt32LE(48));
+    } catch (e) {
+      // A throwing consumer must not end the loop; its error still surfaces.
+      this.onError(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+}

@@ -1,0 +1,257 @@
+import koffi from 'koffi';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../addr.js';
+import { VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_PROTOCOL, VRRP_TTL } from '../packet.js';
+import {
+  AF_INET,
+  AF_INET6,
+  bind,
+  bindToDevice,
+  close as closeFd,
+  fail,
+  forEachCmsg,
+  IP_ADD_MEMBERSHIP,
+  IP_MTU_DISCOVER,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IP_PMTUDISC_DONT,
+  IP_TOS,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_ADD_MEMBERSHIP,
+  IPV6_HOPLIMIT,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_PKTINFO,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVPKTINFO,
+  IPV6_TCLASS,
+  IPV6_UNICAST_HOPS,
+  ifNameToIndex,
+  MsgHdr,
+  ReceiveLoop,
+  rejectAll,
+  SHUT_RD,
+  SO_RCVBUF,
+  SOCK_CLOEXEC,
+  SOCK_RAW,
+  SOL_SOCKET,
+  SyscallError,
+  sendto,
+  setIntOpt,
+  setOpt,
+  setReceiveTimeout,
+  shutdown,
+  sockaddrIn,
+  sockaddrIn6,
+  socket,
+} from './libc.js';
+
+export interface ReceivedPacket {
+  /** the VRRP message: the IP payload (for IPv4: bytes after the IP header, cut to the IP total length) */
+  data: Buffer;
+  /** IPv4 dotted or IPv6 text (link-local without %scope) */
+  src: string;
+  /** IPv6: '::' if the kernel gave no IPV6_PKTINFO (it always does) */
+  dst: string;
+  /** IPv4 TTL from the header; IPv6 hop limit from the IPV6_HOPLIMIT control message (-1 if absent) */
+  ttl: number;
+  /** process.hrtime.bigint() when recv returned, for timing */
+  at: bigint;
+}
+
+export interface VrrpSocket {
+  readonly ifname: string;
+  readonly family: 4 | 6;
+  /**
+   * Sends a VRRP message (the IP payload) from `src` (the router's primary address: its checksum covers
+   * it) to 224.0.0.18 / ff02::12, or to `dst` for unicast; TTL / hop limit 255, out of ifname.
+   */
+  send(message: Buffer, src: string, dst?: string): void;
+  /** resolves once the receive loop has stopped and the fd is closed; later calls get the same promise */
+  close(): Promise<void>;
+}
+
+export interface VrrpSocketOptions {
+  ifname: string;
+  family: 4 | 6;
+  onPacket: (p: ReceivedPacket) => void;
+  /** receive errors (not EAGAIN/EINTR) and exceptions thrown by onPacket; default: a process warning */
+  onError?: (e: Error) => void;
+}
+
+/** IP precedence 6, "internetwork control" (DSCP CS6), as keepalived marks its adverts. */
+const TOS_NETWORK_CONTROL = 0xc0;
+/** Bounds each blocking receive on the pool thread: the longest close() can wait if shutdown() did not wake it. */
+const RECEIVE_TIMEOUT_MS = 200;
+/** Room for a burst of adverts from many routers; the kernel caps it at net.core.rmem_max. */
+const RECEIVE_BUFFER = 1 << 20;
+/** Largest IP datagram: anything shorter could arrive truncated. */
+const DATAGRAM_MAX = 65535;
+
+function sockaddrFor(family: 4 | 6, dst: string, ifindex: number): Buffer {
+  // A zone in the text ("fe80::1%eth0") is redundant: the socket is bound to its interface.
+  const text = family === 6 ? dst.replace(/%.*$/, '') : dst;
+  const bytes = family === 4 ? parseIPv4(text) : parseIPv6(text);
+  if (!bytes) throw new RangeError(`${dst} is not an IPv${family} address`);
+  return family === 4 ? sockaddrIn(bytes) : sockaddrIn6(bytes, ifindex);
+}
+
+/**
+ * A socket that only sends, bound to the router's primary address. Left to itself the kernel would pick
+ * the source, and once a VIP is on the interface it may pick the VIP (an IPv6 link-local VIP always
+ * wins over the interface's own): the checksum, computed over the primary address, would then be wrong
+ * and the virtual router's source not the router's (RFC 5798 §5.1.1.1, §5.1.2.1). A filter that refuses
+ * every packet keeps the bound socket from queueing what it would also receive.
+ */
+function openSender(ifname: string, ifindex: number, family: 4 | 6, src: string): number {
+  const fd = socket(family === 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC, VRRP_PROTOCOL);
+  if (fd < 0) fail(`socket(AF_INET${family === 6 ? '6' : ''}, SOCK_RAW, 112)`);
+  try {
+    rejectAll(fd);
+    bindToDevice(fd, ifname);
+    const local = sockaddrFor(family, src, ifindex);
+    if (bind(fd, local, local.length) < 0) fail(`bind(${ifname}, ${src})`);
+    if (family === 4) {
+      setIntOpt(fd, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL, 'setsockopt(IP_MULTICAST_TTL)');
+      setIntOpt(fd, IPPROTO_IP, IP_TTL, VRRP_TTL, 'setsockopt(IP_TTL)');
+      // As keepalived: precedence "internetwork control" (0xc0), and no DF bit (its header has frag_off 0).
+      setIntOpt(fd, IPPROTO_IP, IP_TOS, TOS_NETWORK_CONTROL, 'setsockopt(IP_TOS)');
+      setIntOpt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, 'setsockopt(IP_MTU_DISCOVER)');
+      // struct ip_mreqn: group (unused here), local address (any), ifindex
+      const mreqn = Buffer.alloc(12);
+      mreqn.writeInt32LE(ifindex, 8);
+      setOpt(fd, IPPROTO_IP, IP_MULTICAST_IF, mreqn, `setsockopt(IP_MULTICAST_IF, ${ifname})`);
+      setIntOpt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, 'setsockopt(IP_MULTICAST_LOOP)');
+    } else {
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, VRRP_TTL, 'setsockopt(IPV6_MULTICAST_HOPS)');
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, VRRP_TTL, 'setsockopt(IPV6_UNICAST_HOPS)');
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_TCLASS, TOS_NETWORK_CONTROL, 'setsockopt(IPV6_TCLASS)');
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, `setsockopt(IPV6_MULTICAST_IF, ${ifname})`);
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, 'setsockopt(IPV6_MULTICAST_LOOP)');
+    }
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/**
+ * A raw IP protocol 112 socket on one interface and family: receives every VRRP datagram that arrives on
+ * that interface, and sends VRRP messages with TTL / hop limit 255 (RFC 5798 §5.1.1.3) from the source
+ * address given, through one bound send socket per source.
+ */
+export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
+  const { ifname, family, onPacket } = opts;
+  const onError =
+    opts.onError ?? ((e: Error) => process.emitWarning(`VRRP socket ${ifname}/v${family}: ${e.message}`));
+  const ifindex = ifNameToIndex(ifname);
+  if (!ifindex) fail(`if_nametoindex(${ifname})`);
+  const fd = socket(family === 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC, VRRP_PROTOCOL);
+  if (fd < 0) fail(`socket(AF_INET${family === 6 ? '6' : ''}, SOCK_RAW, 112)`);
+
+  try {
+    bindToDevice(fd, ifname);
+    setReceiveTimeout(fd, RECEIVE_TIMEOUT_MS);
+    if (family === 4) {
+      // struct ip_mreqn: group, local address (any), ifindex
+      const mreqn = Buffer.alloc(12);
+      mreqn.set(parseIPv4(VRRP_MULTICAST_V4) as Uint8Array, 0);
+      mreqn.writeInt32LE(ifindex, 8);
+      setOpt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn, `setsockopt(IP_ADD_MEMBERSHIP, ${ifname})`);
+    } else {
+      // struct ipv6_mreq: group, ifindex
+      const mreq = Buffer.alloc(20);
+      mreq.set(parseIPv6(VRRP_MULTICAST_V6) as Uint8Array, 0);
+      mreq.writeInt32LE(ifindex, 16);
+      setOpt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq, `setsockopt(IPV6_ADD_MEMBERSHIP, ${ifname})`);
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
+      setIntOpt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, 'setsockopt(IPV6_RECVPKTINFO)');
+      // No IPV6_CHECKSUM: the kernel would then drop bad checksums unseen, and we count them.
+    }
+    setIntOpt(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER, 'setsockopt(SO_RCVBUF)');
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+
+  const what = `${ifname}/v${family}`;
+  const data = Buffer.alloc(DATAGRAM_MAX);
+  // IPv4 reads the addresses from the IP header; IPv6 has none in the datagram, hence name + cmsgs.
+  const hdr =
+    family === 4 ? new MsgHdr(data) : new MsgHdr(data, Buffer.alloc(28), Buffer.alloc(128) /* two cmsgs */);
+
+  const onDatagram =
+    family === 4
+      ? (n: number) => {
+          const at = process.hrtime.bigint();
+          if (n < 20 || data[0] === undefined || data[0] >> 4 !== 4) return;
+          const ihl = (data[0] & 0x0f) * 4;
+          const end = Math.min(n, data.readUInt16BE(2));
+          if (ihl < 20 || ihl > end) return;
+          onPacket({
+            data: Buffer.from(data.subarray(ihl, end)),
+            src: formatIPv4(data, 12),
+            dst: formatIPv4(data, 16),
+            ttl: data[8] ?? -1,
+            at,
+          });
+        }
+      : (n: number) => {
+          const at = process.hrtime.bigint();
+          let ttl = -1;
+          let dst = '::';
+          const control = hdr.control as Buffer;
+          forEachCmsg(hdr, (level, type, off) => {
+            if (level !== IPPROTO_IPV6) return;
+            if (type === IPV6_HOPLIMIT) ttl = control.readInt32LE(off);
+            else if (type === IPV6_PKTINFO) dst = formatIPv6(control, off);
+          });
+          onPacket({
+            data: Buffer.from(data.subarray(0, n)),
+            src: formatIPv6(hdr.name as Buffer, 8),
+            dst,
+            ttl,
+            at,
+          });
+        };
+
+  const loop = new ReceiveLoop(fd, hdr, what, onDatagram, onError);
+  loop.start();
+
+  const group = sockaddrFor(family, family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6, ifindex);
+  const senders = new Map<string, number>();
+  let closing: Promise<void> | undefined;
+
+  return {
+    ifname,
+    family,
+    send(message: Buffer, src: string, dst?: string) {
+      if (closing) throw new Error(`send on ${what}: socket closed`);
+      let sfd = senders.get(src);
+      if (sfd === undefined) {
+        sfd = openSender(ifname, ifindex, family, src);
+        senders.set(src, sfd);
+      }
+      const to = dst === undefined ? group : sockaddrFor(family, dst, ifindex);
+      const n = sendto(sfd, message, message.length, 0, to, to.length);
+      if (n < 0) throw new SyscallError(`sendto(${what}, ${src} > ${dst ?? 'multicast'})`, koffi.errno());
+      if (n !== message.length) throw new Error(`sendto(${what}): sent ${n} of ${message.length} octets`);
+    },
+    close() {
+      if (!closing) {
+        // Wakes the pool thread's recvmsg at once (it returns 0); SO_RCVTIMEO is the fallback.
+        shutdown(fd, SHUT_RD);
+        closing = loop.stop().then(() => {
+          closeFd(fd);
+          for (const sfd of senders.values()) closeFd(sfd);
+          senders.clear();
+        });
+      }
+      return closing;
+    },
+  };
+}
