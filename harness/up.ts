@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { InputError } from '../src/errors.js';
 import { formatLab } from './output.js';
 import { requireLabPrivileges } from './require-root.js';
 
@@ -9,17 +8,18 @@ export function registerUp(program: Command): void {
     .description('build a lab from a topology file, start its services and speakers, wait until it is ready')
     .argument('<file>', 'topology file (YAML)')
     .option('--name <lab>', "lab name (default: the file's name:), so two labs can run side by side")
-    .option('--impl <speaker>', 'VRRP speaker for every node (keepalived)')
+    .option(
+      '--impl <speakers>',
+      'VRRP speaker: keepalived or tsvrrpd for every node, NODE=IMPL pairs, or both (tsvrrpd,proxy1=keepalived)',
+    )
     .option('--runs-dir <dir>', 'parent of run directories', 'runs')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, o: { name?: string; impl?: string; runsDir: string; json?: boolean }) => {
       requireLabPrivileges();
       const { inspectLab } = await import('../src/lab/inspect.js');
       const { up } = await import('../src/lab/up.js');
-      const { SpeakerImpl } = await import('../src/topology/schema.js');
-      const impl = o.impl === undefined ? undefined : SpeakerImpl.safeParse(o.impl);
-      if (impl && !impl.success)
-        throw new InputError(`--impl '${o.impl}': expected one of ${SpeakerImpl.options.join(', ')}`);
+      const { parseImplChoice } = await import('../src/topology/impl.js');
+      const impl = o.impl === undefined ? undefined : parseImplChoice(o.impl);
       // Ctrl-C or a kill during `up` stops it and rolls back what it created (a second Ctrl-C kills).
       const abort = new AbortController();
       // `on`, not `once`: execa's exit hook re-raises a signal that no other listener is left to handle.
@@ -34,7 +34,7 @@ export function registerUp(program: Command): void {
       const result = await up({
         file,
         name: o.name,
-        impl: impl?.data,
+        impl,
         runsDir: o.runsDir,
         signal: abort.signal,
         progress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${m}`),

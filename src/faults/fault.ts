@@ -5,6 +5,7 @@ import { encodeMarker } from '../capture/decode/marker.js';
 import { injectFrame } from '../capture/inject.js';
 import { InputError } from '../errors.js';
 import { findLab, type LabState, readState } from '../lab/state.js';
+import { isSpeaker } from '../speakers/speaker.js';
 
 /** Options a fault may take; each kind reads the ones it understands. */
 export interface FaultOptions {
@@ -79,7 +80,7 @@ export function daemonOf(state: LabState, target: string) {
   const [nodeName = '', service] = target.split('/');
   nodeOf(state, nodeName);
   const p = state.processes.find(
-    (x) => x.node === nodeName && (service ? x.service === service : x.service === 'keepalived'),
+    (x) => x.node === nodeName && (service ? x.service === service : isSpeaker(x)),
   );
   if (!p) {
     const known = state.processes.filter((x) => x.node === nodeName).map((x) => `${x.node}/${x.service}`);

@@ -19,6 +19,8 @@ export interface DaemonSpec {
   env?: Record<string, string>;
   /** Standard output to its own file (data, e.g. a prober's outcomes); stderr stays in `log`. */
   stdout?: string;
+  /** 'speaker': the node's VRRP speaker (keepalived or tsvrrpd), what `daemon-kill NODE` means. */
+  role?: 'speaker';
 }
 
 export interface RunningDaemon {
@@ -82,6 +84,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
       user: spec.user,
       privateIpc: spec.privateIpc,
       env: spec.env,
+      role: spec.role,
     },
     exited,
   };
@@ -128,8 +131,8 @@ export async function killAndWait(pids: number[]): Promise<void> {
 
 /** The spec a recorded process was started from, to start it again. */
 export function specOf(record: ProcessRecord, lab: string, runId: string): DaemonSpec {
-  const { node, service, argv, log, ns, user, privateIpc, env } = record;
-  return { node, service, argv, log, ns, user, privateIpc, env, lab, runId };
+  const { node, service, argv, log, ns, user, privateIpc, env, role } = record;
+  return { node, service, argv, log, ns, user, privateIpc, env, role, lab, runId };
 }
 
 export async function logTail(file: string, lines = 20): Promise<string> {

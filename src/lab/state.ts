@@ -48,6 +48,8 @@ export interface ProcessRecord {
   user?: string;
   privateIpc?: boolean;
   env?: Record<string, string>;
+  /** 'speaker': the node's VRRP speaker, whichever implementation */
+  role?: 'speaker' | undefined;
 }
 
 /** Runtime registry: lab name → run directory. On tmpfs, like /run/netns, so both vanish at reboot. */

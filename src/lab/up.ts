@@ -3,16 +3,18 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { launchInjector } from '../capture/inject.js';
 import { launchCapture, pcapPath } from '../capture/tcpdump.js';
-import { InputError, RuntimeFailure } from '../errors.js';
+import { InputError, RuntimeFailure, type SourcePos } from '../errors.js';
+import type { ConfigWarning } from '../keepalived/config/vrrp.js';
 import { addresses, listNetns } from '../netns/ip.js';
 import { launchNginx } from '../services/nginx.js';
 import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
 import type { Launch, ServiceContext } from '../services/service.js';
 import { launchWebapp } from '../services/webapp.js';
-import { launchKeepalived } from '../speakers/keepalived.js';
+import { isSpeaker, SPEAKERS } from '../speakers/speaker.js';
+import type { ImplChoice } from '../topology/impl.js';
 import { loadTopology } from '../topology/load.js';
 import { type LabPlan, planLab } from '../topology/plan.js';
-import { LabName, type SpeakerImpl } from '../topology/schema.js';
+import { LabName } from '../topology/schema.js';
 import { SWITCH, validateTopology } from '../topology/validate.js';
 import { waitForLine, withDeadline } from '../util/wait.js';
 import { type CheckResult, runCheck } from './checks.js';
@@ -26,7 +28,8 @@ import { type Holders, waitForVips } from './vips.js';
 export interface UpOptions {
   file: string;
   name?: string;
-  impl?: SpeakerImpl;
+  /** Which speaker runs on which node (default: what the topology file says, else keepalived). */
+  impl?: ImplChoice | undefined;
   /** Parent of the run directories; the lab's is <runsDir>/<lab>. */
   runsDir?: string;
   /** Extra time allowed beyond what the VRRP configuration needs to settle. */
@@ -83,7 +86,26 @@ export async function prepare(opts: UpOptions) {
   }
   if (plan.nodes.some((n) => n.services.some((s) => s.kind === 'postgres')))
     await checkPostgresReachable(runDir);
-  return { loaded, resolved, plan, lab, runDir };
+  // A speaker that reads the file its own way (tsvrrpd) says what it cannot run now, not after `up` began.
+  const notes = new Map<string, ConfigWarning[]>();
+  for (const node of plan.nodes) {
+    if (!node.vrrp) continue;
+    const check = SPEAKERS[node.vrrp.impl].check;
+    if (!check) {
+      notes.set(node.name, node.vrrp.warnings);
+      continue;
+    }
+    try {
+      notes.set(node.name, (await check(node.vrrp.configPath)).warnings);
+    } catch (err) {
+      const at = (err as { at?: SourcePos }).at;
+      const msg = at
+        ? ((err as { reason?: string }).reason ?? (err as Error).message)
+        : (err as Error).message;
+      throw new InputError(`${node.vrrp.impl} on ${node.name}: ${msg}`, at);
+    }
+  }
+  return { loaded, resolved, plan, lab, runDir, notes };
 }
 
 export async function up(opts: UpOptions): Promise<UpResult> {
@@ -92,11 +114,12 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   // Run directories must be searchable by the unprivileged users daemons run as (postgres, nobody),
   // whatever umask the caller had.
   process.umask(0o022);
-  const { loaded, plan, lab, runDir } = await prepare(opts);
-  // What keepalived will warn about or silently ignore: the user should read it before the packets do.
-  for (const node of plan.nodes) {
-    for (const w of node.vrrp?.warnings ?? [])
-      say(`note: ${w.at.file}:${w.at.line}:${w.at.col}: ${w.message} (${node.name})`);
+  const { loaded, plan, lab, runDir, notes } = await prepare(opts);
+  // What the speaker will warn about or silently ignore: the user should read it before the packets do.
+  for (const [node, warnings] of notes) {
+    const impl = plan.nodes.find((n) => n.name === node)?.vrrp?.impl;
+    for (const w of warnings)
+      say(`note: ${w.at.file}:${w.at.line}:${w.at.col}: ${w.message} (${impl} on ${node})`);
   }
 
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -179,7 +202,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const running = await start;
       daemons.push({ launch, running });
       state.processes.push(running.record);
-      if (launch.spec.service === 'keepalived' && ++speakersStarted === speakerCount)
+      if (launch.spec.role === 'speaker' && ++speakersStarted === speakerCount)
         electionStart = performance.now();
       // One journal write at a time, each with every process started so far.
       journal = journal.then(() => writeState(state));
@@ -216,7 +239,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const vrrp = node.vrrp;
       if (vrrp)
         launchers.unshift(async () =>
-          launchKeepalived(await context(state, node, vrrp.impl), vrrp.configPath),
+          SPEAKERS[vrrp.impl].launch(await context(state, node, vrrp.impl), vrrp.configPath),
         );
       for (const [i, svc] of node.services.entries()) {
         const dir = `${svc.kind}${node.services.filter((s) => s.kind === svc.kind).length > 1 ? `-${i}` : ''}`;
@@ -336,7 +359,7 @@ function failing(launch: Launch, err: unknown): RuntimeFailure {
 async function tailsOf(daemons: { launch: Launch; running: RunningDaemon }[], err: unknown): Promise<string> {
   const msg = (err as Error).message ?? '';
   const named = daemons.filter((d) => msg.includes(`${d.launch.spec.node}/${d.launch.spec.service}`));
-  const pick = named.length > 0 ? named : daemons.filter((d) => d.launch.spec.service === 'keepalived');
+  const pick = named.length > 0 ? named : daemons.filter((d) => isSpeaker(d.launch.spec));
   const parts = await Promise.all(
     pick.map(
       async (d) =>

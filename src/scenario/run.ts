@@ -13,6 +13,7 @@ import {
   startProbe,
   stopProbe,
 } from '../probes/probe.js';
+import { isSpeaker } from '../speakers/speaker.js';
 import { type LabEvent, readLabEvents } from '../timeline/events.js';
 import { type Handover, handoverAfter, type MasterSpan, masterSpans } from '../timeline/timeline.js';
 import { waitForLine } from '../util/wait.js';
@@ -127,8 +128,8 @@ export async function runScenario(
   await cp(join(state.runDir, 'probes'), join(artifacts, 'probes'), { recursive: true });
   await cp(faultLog(state.runDir), join(artifacts, 'faults.jsonl')).catch(() => {});
   await writeFile(join(artifacts, 'timeline.json'), JSON.stringify({ spans, handovers, events }, null, 1));
-  for (const p of state.processes.filter((x) => x.service === 'keepalived')) {
-    await cp(p.log, join(artifacts, `${p.node}-keepalived.log`)).catch(() => {});
+  for (const p of state.processes.filter(isSpeaker)) {
+    await cp(p.log, join(artifacts, `${p.node}-${p.service}.log`)).catch(() => {});
   }
   return {
     name: spec.name,

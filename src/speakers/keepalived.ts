@@ -21,7 +21,7 @@ export function launchKeepalived(ctx: ServiceContext, configPath: string): Launc
     join(ctx.dir, 'checkers.pid'),
   ];
   return {
-    spec: daemonSpec(ctx, 'keepalived', argv, join(ctx.dir, 'keepalived.log')),
+    spec: { ...daemonSpec(ctx, 'keepalived', argv, join(ctx.dir, 'keepalived.log')), role: 'speaker' },
     ready: /Startup complete|Entering (BACKUP|MASTER) STATE/,
     readyTimeoutMs: 10_000,
   };

@@ -65,7 +65,8 @@ export const PostgresService = z.strictObject({
 
 export const Service = z.discriminatedUnion('kind', [NginxService, WebappService, PostgresService]);
 
-export const SpeakerImpl = z.enum(['keepalived']);
+/** keepalived, or the harness's own tsvrrpd: both read the node's keepalived.conf. */
+export const SpeakerImpl = z.enum(['keepalived', 'tsvrrpd']);
 
 export const Vrrp = z.strictObject({
   /** keepalived.conf, relative to the topology file. */

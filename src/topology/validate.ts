@@ -5,6 +5,7 @@ import { loadConfig } from '../keepalived/config/load.js';
 import { ConfigSyntaxError } from '../keepalived/config/tokenize.js';
 import { type ConfigWarning, extractVrrp, type VrrpInstanceConfig } from '../keepalived/config/vrrp.js';
 import { type Cidr, parseAddress, parseCidr, sameAddress, subnetContains } from '../net/cidr.js';
+import type { ImplChoice } from './impl.js';
 import { formatPath, type LoadedTopology, type Path } from './load.js';
 import { IfaceName, type SpeakerImpl } from './schema.js';
 
@@ -45,7 +46,7 @@ export const SWITCH = 'switch';
  */
 export async function validateTopology(
   loaded: LoadedTopology,
-  opts: { impl?: SpeakerImpl } = {},
+  opts: { impl?: ImplChoice | undefined } = {},
 ): Promise<ResolvedTopology> {
   const { topology: t, locate } = loaded;
   const errors: InputError[] = [];
@@ -236,7 +237,8 @@ export async function validateTopology(
       );
       continue;
     }
-    const impl = opts.impl ?? spec.vrrp.impl ?? t.defaults.vrrp?.impl ?? 'keepalived';
+    const impl =
+      opts.impl?.nodes?.[node] ?? opts.impl?.all ?? spec.vrrp.impl ?? t.defaults.vrrp?.impl ?? 'keepalived';
     vrrp.set(node, { impl, configPath, instances, warnings });
     const nodeIfaces = ifaces.get(node) ?? new Map();
     for (const inst of instances) {
@@ -275,7 +277,10 @@ export async function validateTopology(
               vip.at,
             ),
           );
-        } else if (!candidates.some((i) => i.addresses.some((net: Cidr) => subnetContains(net, addr)))) {
+        } else if (
+          !isLinkLocal(addr) &&
+          !candidates.some((i) => i.addresses.some((net: Cidr) => subnetContains(net, addr)))
+        ) {
           const nets = candidates.flatMap((i) =>
             i.addresses.map((a: Cidr) => `${i.name} ${a.address}/${a.prefix}`),
           );
@@ -290,8 +295,30 @@ export async function validateTopology(
     }
   }
 
+  for (const node of Object.keys(opts.impl?.nodes ?? {})) {
+    if (t.nodes[node]?.vrrp) continue;
+    const speakers =
+      Object.entries(t.nodes)
+        .filter(([, n]) => n.vrrp)
+        .map(([n]) => n)
+        .join(', ') || 'none';
+    errors.push(
+      new InputError(
+        t.nodes[node]
+          ? `--impl: node '${node}' runs no VRRP speaker (nodes with vrrp: ${speakers})`
+          : `--impl: no node '${node}' in ${loaded.file} (nodes with vrrp: ${speakers})`,
+      ),
+    );
+  }
+
   if (errors.length > 0) throw new InputErrors(errors);
   return { ...loaded, ifaces, vrrp, endpoints };
+}
+
+/** fe80::/10: on every IPv6 link (RFC 5798's first VIP of an IPv6 virtual router is one). */
+const LINK_LOCAL = parseCidr('fe80::/10') as Cidr;
+function isLinkLocal(addr: Cidr): boolean {
+  return subnetContains(LINK_LOCAL, addr);
 }
 
 /** Bridge port names must fit IFNAMSIZ; "proxy1-eth0" reads best, a link index keeps long ones unique. */
