@@ -201,7 +201,10 @@ function resolveInstance(inst: VrrpInstanceConfig, warn: (at: Pos, m: string) =>
 
   let priority = inst.priority;
   if (priority === 255 && inst.state === 'BACKUP') {
-    warn(inst.at, `${p} priority 255 (address owner) with state BACKUP - it starts as MASTER`);
+    warn(
+      inst.at,
+      `${p} priority 255 (address owner) with state BACKUP - it waits Master_Down_Interval as a backup`,
+    );
   }
   if (priority < 1) priority = 1;
 

@@ -79,10 +79,10 @@ const DEL: Action = { type: 'del_vips' };
 /** What becoming master at `t` does with the defaults (v2/IPv4, 1 s interval, garp delay 5 s). */
 const becomeMaster = (t: number, prio: number, reason: string, from = 'backup'): Action[] => [
   tr(from, 'master', reason),
-  ADD,
-  garp(5),
   send(prio),
   arm('advert', t + 1000),
+  ADD,
+  garp(5),
   arm('garp_delay', t + 5000),
 ];
 
@@ -172,10 +172,10 @@ describe('startup and master election', () => {
     const { log } = run(cfg, [[0, START]]);
     expect(log[0]?.[1]).toEqual([
       tr('init', 'master', 'owner'),
-      ADD,
-      { type: 'send_na', count: 5 },
       send(255),
       arm('advert', 1000),
+      ADD,
+      { type: 'send_na', count: 5 },
       arm('garp_delay', 5000),
     ]);
   });
@@ -382,30 +382,31 @@ describe('preempt_delay', () => {
         12914.0625,
         [
           tr('backup', 'master', 'master_down_timer'),
-          ADD,
-          garp(5),
           send(150),
           arm('advert', 13914.0625),
+          ADD,
+          garp(5),
           arm('garp_delay', 17914.0625),
         ],
       ],
     ]);
   });
 
-  it('after FAULT the delay starts as the instance returns to BACKUP (keepalived)', () => {
+  it('after FAULT the delay is fresh: it starts again at the next lower advert (keepalived resets preempt_time)', () => {
     const { log } = run({ ...cfg, trackInterfaces: [{ name: 'eth1' }] }, [
       [0, START],
-      [100, { type: 'track', name: 'eth1', up: false }],
-      [200, { type: 'track', name: 'eth1', up: true }],
+      [500, advert(100)],
+      [10500, timer('preempt_delay')],
+      [11000, { type: 'track', name: 'eth1', up: false }],
+      [11100, { type: 'track', name: 'eth1', up: true }],
+      [11500, advert(100)],
     ]);
-    expect(log[2]).toEqual([
-      200,
-      [
-        tr('fault', 'backup', 'track_interface eth1 up'),
-        arm('master_down', 3614.0625),
-        arm('preempt_delay', 10200),
-      ],
+    expect(log[4]).toEqual([
+      11100,
+      [tr('fault', 'backup', 'track_interface eth1 up'), arm('master_down', 14514.0625)],
     ]);
+    // accepted (the delay runs again), not discarded as it would be had the old delay stayed over
+    expect(log[5]).toEqual([11500, [arm('master_down', 14914.0625), arm('preempt_delay', 21500)]]);
   });
 
   it.each([150, 200])('an advert of priority %i (equal or higher) cancels it', (p) => {
@@ -461,10 +462,10 @@ describe('GARP', () => {
         0,
         [
           tr('init', 'master', 'owner'),
-          ADD,
-          garp(3),
           send(255),
           arm('advert', 1000),
+          ADD,
+          garp(3),
           arm('garp_delay', 1000),
         ],
       ],
@@ -476,10 +477,10 @@ describe('GARP', () => {
     const { log } = run({ ...base, priority: 255, garpMasterDelay: 0 }, [[0, START]]);
     expect(log[0]?.[1]).toEqual([
       tr('init', 'master', 'owner'),
-      ADD,
-      garp(5),
       send(255),
       arm('advert', 1000),
+      ADD,
+      garp(5),
     ]);
   });
 
@@ -502,10 +503,10 @@ describe('GARP', () => {
         0,
         [
           tr('init', 'master', 'owner'),
-          ADD,
-          garp(5),
           send(255),
           arm('advert', 1000),
+          ADD,
+          garp(5),
           arm('garp_refresh', 60000),
         ],
       ],

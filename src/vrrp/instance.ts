@@ -5,12 +5,14 @@
  * feeds back as `timer` events. No I/O, no timers, no clock, no `node:` imports here.
  *
  * keepalived 2.2.7 semantics encoded (see the report of issue 4 for the uncertain points):
- * - startup: priority 255 (address owner) → MASTER at once; anyone else → BACKUP "(init)" with the
- *   master-down timer armed, `state MASTER` included; `state MASTER` clears preempt_delay.
+ * - startup: priority 255 (address owner) → MASTER at once, unless configured `state BACKUP`; anyone
+ *   else → BACKUP "(init)" with the master-down timer armed, `state MASTER` included; `state MASTER`
+ *   clears preempt_delay.
  * - track_interface weight W: W > 0 is added while the interface is up, W < 0 while it is down;
  *   effective priority clamped to 1..254 (an owner stays 255); no weight / weight 0 → FAULT while down.
  * - FAULT: a master entering FAULT sends priority 0 and deletes its VIPs; leaving FAULT → BACKUP
- *   (the owner → MASTER), where a preempt_delay starts at once.
+ *   (the owner → MASTER), with preempt_delay fresh.
+ * - becoming MASTER: advert first, then VIPs and the GARP/NA burst (vrrp_state_master_tx's order).
  * - preempt_delay (vrrp_state_backup): starts at the first lower priority advert, which is accepted like
  *   any advert while the delay runs; once it is over, lower adverts are discarded and the master-down
  *   timer runs out from the last one accepted. An equal or higher advert stops the delay.
@@ -90,6 +92,11 @@ export interface InstanceParams {
   tracks: readonly { name: string; weight: number }[];
   lowerPrioImmediateAdvert: boolean;
   garpLowerPrioRepeat: number;
+  /**
+   * keepalived (vrrp_init_state): priority 255 with `state MASTER` (or no state) is MASTER at once; an
+   * owner configured `state BACKUP` waits for its Master_Down_Interval like anyone else.
+   */
+  ownerStart: boolean;
 }
 
 export interface InstanceState {
@@ -174,6 +181,7 @@ export function resolveParams(cfg: InstanceConfig): InstanceParams {
     tracks: (cfg.trackInterfaces ?? []).map((t) => ({ name: t.name, weight: t.weight ?? 0 })),
     lowerPrioImmediateAdvert: cfg.lowerPrioImmediateAdvert ?? false,
     garpLowerPrioRepeat: cfg.garpLowerPrioRepeat ?? 0,
+    ownerStart: cfg.priority === PRIORITY_OWNER && cfg.state !== 'BACKUP',
   };
 }
 
@@ -288,15 +296,18 @@ class Ctx {
     if (count > 0) this.actions.push({ type: this.p.family === 4 ? 'send_garp' : 'send_na', count });
   }
 
-  /** keepalived's order: log, VIPs, GARP/NA burst, advert; then the timers. */
+  /**
+   * keepalived's order (vrrp_state_master_tx): the advert first, so that an old master still holding the
+   * VIPs steps down before the GARPs move them; then the VIPs, the GARP/NA burst, and the timers.
+   */
   becomeMaster(reason: string): void {
     this.transition('master', reason);
     this.cancel('master_down', 'preempt_delay');
     this.s.preemptDelayOver = false;
     this.s.masterPriority = undefined;
+    this.advertNow();
     this.actions.push({ type: 'add_vips' });
     this.garp(this.p.garpRepeat);
-    this.advertNow();
     if (this.p.garpDelayMs > 0) this.arm('garp_delay', this.p.garpDelayMs);
     if (this.p.garpRefreshMs > 0) this.arm('garp_refresh', this.p.garpRefreshMs);
   }
@@ -327,14 +338,14 @@ class Ctx {
     this.s.masterPriority = undefined;
   }
 
-  /** keepalived (vrrp_state_leave_fault): a preempt_delay starts as the instance comes back to BACKUP. */
+  /**
+   * keepalived (vrrp_state_leave_fault): back to BACKUP with its own interval and a fresh preempt_delay
+   * (it starts again at the next lower priority advert); an owner that starts as MASTER goes MASTER.
+   */
   leaveFault(reason: string, toBackup = false): void {
     this.s.masterAdverIntervalMs = this.p.advertIntMs;
-    if (this.s.basePriority >= PRIORITY_OWNER && !toBackup) this.becomeMaster(reason);
-    else {
-      this.becomeBackup(reason);
-      if (this.p.preempt && this.p.preemptDelayMs > 0) this.arm('preempt_delay', this.p.preemptDelayMs);
-    }
+    if (this.p.ownerStart && this.s.basePriority >= PRIORITY_OWNER && !toBackup) this.becomeMaster(reason);
+    else this.becomeBackup(reason);
   }
 
   setPriority(base: number, tracksDown: readonly string[]): void {
@@ -365,7 +376,7 @@ function onStartup(c: Ctx): void {
   c.s.masterAdverIntervalMs = c.p.advertIntMs;
   c.s.masterPriority = undefined;
   if (ownFault(c.s) || c.s.syncFault) c.transition('fault', 'init');
-  else if (c.s.basePriority >= PRIORITY_OWNER) c.becomeMaster('owner');
+  else if (c.p.ownerStart && c.s.basePriority >= PRIORITY_OWNER) c.becomeMaster('owner');
   else c.becomeBackup('init');
 }
 

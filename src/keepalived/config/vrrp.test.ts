@@ -133,7 +133,8 @@ vrrp_instance WAN_1 {
         state: 'MASTER',
         interface: undefined,
         vrid: undefined,
-        priority: 100,
+        // no `priority` survives: keepalived derives 255 from state MASTER
+        priority: 255,
         auth: undefined,
       },
     ]);

@@ -244,6 +244,8 @@ interface InstanceContext {
   p: string;
   auth: { type?: 'PASS' | 'AH'; pass?: string; at?: Pos };
   advertAt?: Pos;
+  /** `priority` was given; without it keepalived derives it from `state` (MASTER → 255, else 100) */
+  prioritySet?: boolean;
   warn: Warn;
 }
 
@@ -284,6 +286,8 @@ function readInstance(node: ConfigNode, name: string, globals: VrrpGlobals, warn
   inst.garpMasterRefreshRepeat ??= globals.garpMasterRefreshRepeat;
   inst.garpLowerPrioRepeat ??= globals.garpLowerPrioRepeat;
   inst.lowerPrioNoAdvert ??= globals.lowerPrioNoAdvert;
+  // keepalived (vrrp_complete_instance): no priority → 255 for state MASTER (the address owner), else 100.
+  if (!ctx.prioritySet && inst.state === 'MASTER') inst.priority = 255;
   inst.auth = effectiveAuth(ctx);
   if (ctx.advertAt && inst.version !== 3 && !Number.isInteger(inst.advertInt)) {
     warn(ctx.advertAt, `${ctx.p} VRRPv2 advert_int must be whole seconds - keepalived rounds it`);
@@ -318,6 +322,7 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
       // Unlike the other numbers, a bad priority resets it to the default.
       const v = oneValue(stmt, warn);
       if (v) inst.priority = readNumber(v, 'int', 1, 255, warn, `${p} using default priority 100`) ?? 100;
+      ctx.prioritySet = true;
       return;
     }
     case 'advert_int':
