@@ -11,6 +11,7 @@ import {
   extractVrrp,
   type Pos,
   type VipConfig,
+  type VrrpGlobals,
   type VrrpInstanceConfig,
 } from '../keepalived/config/vrrp.js';
 import { canonicalIp } from '../vrrp/addr.js';
@@ -108,7 +109,7 @@ export function resolveRouterConfig(nodes: ConfigNode[], path: string): RouterCo
     if (!unknown.has(`${at.file}:${at.line}:${at.col}`)) warn(at, m);
   });
 
-  const instances = vrrp.instances.map((inst) => resolveInstance(inst, warn));
+  const instances = vrrp.instances.map((inst) => resolveInstance(inst, vrrp.globals, warn));
   if (instances.length === 0) {
     throw new ConfigError({ file: path, line: 1, col: 1 }, 'no vrrp_instance configured');
   }
@@ -149,7 +150,11 @@ export function resolveRouterConfig(nodes: ConfigNode[], path: string): RouterCo
   return { path, routerId: vrrp.globals.routerId, instances, syncGroups, warnings };
 }
 
-function resolveInstance(inst: VrrpInstanceConfig, warn: (at: Pos, m: string) => void): RouterInstance {
+function resolveInstance(
+  inst: VrrpInstanceConfig,
+  globals: VrrpGlobals,
+  warn: (at: Pos, m: string) => void,
+): RouterInstance {
   const p = `(${inst.name})`;
   if (inst.interface === undefined) throw new ConfigError(inst.at, `${p} no interface configured`);
   if (inst.vrid === undefined) throw new ConfigError(inst.at, `${p} no virtual_router_id configured`);
@@ -229,10 +234,10 @@ function resolveInstance(inst: VrrpInstanceConfig, warn: (at: Pos, m: string) =>
       garpMasterRefreshRepeat: inst.garpMasterRefreshRepeat,
       dontTrackPrimary: inst.dontTrackPrimary,
       trackInterfaces: inst.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight })),
-      // keepalived: an advert back at once unless lower_prio_no_advert, and garp_lower_prio_repeat
-      // (by default garp_master_repeat) GARPs
+      // keepalived: an advert back at once unless lower_prio_no_advert, and garp_lower_prio_repeat GARPs
+      // (by default global_defs' vrrp_garp_master_repeat, not the instance's: vrrp_complete_init)
       lowerPrioImmediateAdvert: !(inst.lowerPrioNoAdvert ?? false),
-      garpLowerPrioRepeat: inst.garpLowerPrioRepeat ?? inst.garpMasterRepeat ?? DEFAULT_GARP_MASTER_REPEAT,
+      garpLowerPrioRepeat: inst.garpLowerPrioRepeat ?? globals.garpMasterRepeat ?? DEFAULT_GARP_MASTER_REPEAT,
     },
     vips,
     vipsExcluded,

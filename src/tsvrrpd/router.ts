@@ -105,6 +105,7 @@ export class Router {
 
   start(): void {
     this.linkWatch = this.io.watchLinks((l) => this.onLink(l));
+    for (const inst of this.cfg.instances) this.removeLeftovers(inst);
     for (const inst of this.cfg.instances) this.add(inst);
     for (const r of [...this.running.values()]) this.feed(r, { type: 'startup' }, this.io.now());
   }
@@ -213,6 +214,21 @@ export class Router {
     };
     this.running.set(inst.name, r);
     return r;
+  }
+
+  /**
+   * keepalived (remove_residual_vips, vrrp_restore_interfaces_startup): VIPs still on an interface from
+   * a run that could not clean up (killed) are removed before anything starts, so that they are neither
+   * taken for the primary address nor answered for while backup.
+   */
+  private removeLeftovers(inst: RouterInstance): void {
+    // An address owner's VIPs are its own interface addresses.
+    if (inst.core.priority >= 255) return;
+    for (const v of [...inst.vips, ...inst.vipsExcluded]) {
+      if (!this.io.addresses(v.dev, v.family).includes(v.address)) continue;
+      this.io.deleteAddress(v);
+      this.log('leftover_removed', { instance: inst.name, address: v.address, dev: v.dev });
+    }
   }
 
   private primaryAddress(inst: RouterInstance): string {
