@@ -72,8 +72,14 @@ export async function runScenario(
   // Baseline: every probe has answered once before anything breaks.
   await Promise.all(probes.map((p) => waitForLine(p.file, /"ok":true/, 15_000)));
 
-  const records = await faultSequence(state.lab, spec.steps);
   const speakers = state.nodes.filter((n) => state.vips.some((v) => v.candidates.includes(n.name)));
+  const records = await faultSequence(state.lab, spec.steps, async (want) => {
+    await waitForVips(
+      speakers,
+      want.map((h) => ({ address: h.address, expected: h.node })),
+      spec.deadlineMs,
+    );
+  });
   const { holders } = await waitForVips(
     speakers,
     spec.expectHolders.map((h) => ({ address: h.address, expected: h.node })),

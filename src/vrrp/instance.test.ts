@@ -154,6 +154,27 @@ describe('startup and master election', () => {
     expect(log).toEqual([[0, becomeMaster(0, 255, 'owner', 'init')]]);
   });
 
+  it('priority 255 with state BACKUP waits its Master_Down_Interval like a backup (keepalived wantstate)', () => {
+    const { log } = run({ ...base, priority: 255, state: 'BACKUP' }, [[0, START]]);
+    expect(log).toEqual([[0, [tr('init', 'backup', 'init'), arm('master_down', 3003.90625)]]]);
+  });
+
+  it('keepalived clears nopreempt and preempt_delay for state MASTER, and nopreempt for an owner', () => {
+    expect(
+      initialState({ ...base, state: 'MASTER', nopreempt: true, preemptDelay: 30 }).params,
+    ).toMatchObject({
+      preempt: true,
+      preemptDelayMs: 0,
+    });
+    expect(initialState({ ...base, priority: 255, nopreempt: true }).params.preempt).toBe(true);
+    expect(
+      initialState({ ...base, state: 'BACKUP', nopreempt: true, preemptDelay: 30 }).params,
+    ).toMatchObject({
+      preempt: false,
+      preemptDelayMs: 30_000,
+    });
+  });
+
   it('startup twice is a no-op; events before startup change nothing visible', () => {
     const { log, state } = run(base, [
       [0, advert(200)],

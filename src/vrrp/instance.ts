@@ -164,15 +164,18 @@ export function resolveParams(cfg: InstanceConfig): InstanceParams {
   if (parseIp(cfg.primaryAddress, cfg.family) === undefined) {
     throw new RangeError(`(${cfg.name}) primary address ${cfg.primaryAddress} is not IPv${cfg.family}`);
   }
+  // keepalived's wantstate: `state`, or MASTER for an address owner that gives none
+  const wantMaster = cfg.state === 'MASTER' || (cfg.state === undefined && cfg.priority === PRIORITY_OWNER);
   return {
     name: cfg.name,
     version: cfg.version ?? 2,
     family: cfg.family,
     primaryAddress: cfg.primaryAddress,
     advertIntMs,
-    preempt: !cfg.nopreempt,
-    // keepalived: "preempt_delay is incompatible with initial state MASTER - clearing preempt_delay"
-    preemptDelayMs: cfg.state === 'MASTER' ? 0 : ms(cfg.preemptDelay, 0),
+    // keepalived (vrrp_complete_instance) clears both for an instance that starts as MASTER ("... will not
+    // work with initial state MASTER - clearing"), and nopreempt for an address owner.
+    preempt: !cfg.nopreempt || wantMaster || cfg.priority === PRIORITY_OWNER,
+    preemptDelayMs: wantMaster ? 0 : ms(cfg.preemptDelay, 0),
     garpDelayMs: ms(cfg.garpMasterDelay, DEFAULT_GARP_MASTER_DELAY_S * 1000),
     garpRepeat: cfg.garpMasterRepeat ?? DEFAULT_GARP_MASTER_REPEAT,
     garpRefreshMs: ms(cfg.garpMasterRefresh, 0),

@@ -33,9 +33,9 @@ const common = {
 };
 
 describe('extractVrrp on the post topology', () => {
-  for (const [file, wan, lan] of [
-    ['proxy1.conf', { state: 'MASTER', priority: 90 }, { state: 'BACKUP', priority: 80 }],
-    ['proxy2.conf', { state: 'BACKUP', priority: 80 }, { state: 'MASTER', priority: 100 }],
+  for (const [file, wan, lan, cleared] of [
+    ['proxy1.conf', { state: 'MASTER', priority: 90 }, { state: 'BACKUP', priority: 80 }, ['WAN_1', 25]],
+    ['proxy2.conf', { state: 'BACKUP', priority: 80 }, { state: 'MASTER', priority: 100 }, ['LAN_1', 46]],
   ] as const) {
     it(`reads ${file} as keepalived 2.2.7 does`, () => {
       const { instances, syncGroups, warnings } = postFile(file);
@@ -64,6 +64,11 @@ describe('extractVrrp on the post topology', () => {
         {
           at: { file: expect.stringMatching(/proxy\d\.conf$/), line: 14, col: 5 },
           message: 'Group list already specified for sync group VG_1',
+        },
+        // keepalived's own words (measured in its log) for the MASTER side of each VIP
+        {
+          at: { file: expect.stringMatching(/proxy\d\.conf$/), line: cleared[1], col: 5 },
+          message: `(${cleared[0]}) Warning - preempt delay will not work with initial state MASTER - clearing`,
         },
       ]);
     });

@@ -246,6 +246,9 @@ interface InstanceContext {
   advertAt?: Pos;
   /** `priority` was given; without it keepalived derives it from `state` (MASTER → 255, else 100) */
   prioritySet?: boolean;
+  /** where nopreempt / preempt_delay were set, for keepalived's warnings about them */
+  nopreemptAt?: Pos;
+  preemptDelayAt?: Pos;
   warn: Warn;
 }
 
@@ -288,6 +291,26 @@ function readInstance(node: ConfigNode, name: string, globals: VrrpGlobals, warn
   inst.lowerPrioNoAdvert ??= globals.lowerPrioNoAdvert;
   // keepalived (vrrp_complete_instance): no priority → 255 for state MASTER (the address owner), else 100.
   if (!ctx.prioritySet && inst.state === 'MASTER') inst.priority = 255;
+  // ... and what it clears, saying so. The values stay as written here (lint reports on them); the
+  // state machine applies keepalived's clearing (src/vrrp/instance.ts, resolveParams).
+  const wantMaster = inst.state === 'MASTER' || (inst.state === undefined && inst.priority === 255);
+  if (inst.priority === 255 && inst.nopreempt) {
+    warn(
+      ctx.nopreemptAt ?? inst.at,
+      `${ctx.p} nopreempt is incompatible with priority 255. resetting nopreempt`,
+    );
+  } else if (wantMaster && inst.nopreempt) {
+    warn(
+      ctx.nopreemptAt ?? inst.at,
+      `${ctx.p} Warning - nopreempt will not work with initial state MASTER - clearing`,
+    );
+  }
+  if (wantMaster && inst.preemptDelay) {
+    warn(
+      ctx.preemptDelayAt ?? inst.at,
+      `${ctx.p} Warning - preempt delay will not work with initial state MASTER - clearing`,
+    );
+  }
   inst.auth = effectiveAuth(ctx);
   if (ctx.advertAt && inst.version !== 3 && !Number.isInteger(inst.advertInt)) {
     warn(ctx.advertAt, `${ctx.p} VRRPv2 advert_int must be whole seconds - keepalived rounds it`);
@@ -340,8 +363,10 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
     case 'preempt': // kept by keepalived for backwards compatibility: undoes nopreempt
       warnExtra(stmt.args, warn);
       inst.nopreempt = kw === 'nopreempt';
+      ctx.nopreemptAt = pos(stmt);
       return;
     case 'preempt_delay':
+      ctx.preemptDelayAt = pos(stmt);
       inst.preemptDelay = readNumber(oneValue(stmt, warn), 'decimal', 0, 1000, warn) ?? inst.preemptDelay;
       return;
     case 'garp_master_delay':
