@@ -1,4 +1,4 @@
-import { killAndWait, specOf, startDaemon } from '../lab/daemon.js';
+import { killAndWait, restartDaemon, specOf } from '../lab/daemon.js';
 import { isAlive, runPids } from '../lab/proc.js';
 import { type LabState, writeState } from '../lab/state.js';
 import { ipBatch } from '../netns/ip.js';
@@ -82,12 +82,20 @@ export async function restartDaemons(
   which: (p: LabState['processes'][number]) => boolean,
 ): Promise<string[]> {
   const done: string[] = [];
+  const again = [];
   for (const [i, p] of state.processes.entries()) {
     if (!which(p) || (await isAlive(p.pid, p.startTime))) continue;
-    const running = await startDaemon(specOf(p, state.lab, state.runId));
-    state.processes[i] = running.record;
-    done.push(p.service);
+    again.push(
+      restartDaemon(specOf(p, state.lab, state.runId)).then((running) => {
+        state.processes[i] = running.record;
+        done.push(p.service);
+      }),
+    );
   }
+  // Every one starts at once (a host comes up whole); the journal records whoever came back.
+  const results = await Promise.allSettled(again);
   await writeState(state);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return done;
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { RuntimeFailure } from '../errors.js';
+import { waitForLine } from '../util/wait.js';
 import { isAlive, procStartTime } from './proc.js';
 import { type ProcessRecord, runEnv } from './state.js';
 
@@ -21,6 +22,13 @@ export interface DaemonSpec {
   stdout?: string;
   /** 'speaker': the node's VRRP speaker (keepalived or tsvrrpd), what `daemon-kill NODE` means. */
   role?: 'speaker';
+  /**
+   * Files a killed run of it leaves behind that would stop it starting again (keepalived refuses to start
+   * while its pid files name a pid that still exists, a zombie included): removed before each start.
+   */
+  staleFiles?: string[];
+  /** The log line that says it is ready, for a restart to wait on as `up` did. */
+  ready?: { pattern: string; timeoutMs: number };
 }
 
 export interface RunningDaemon {
@@ -43,6 +51,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
     ...(spec.user ? ['setpriv', `--reuid=${spec.user}`, `--regid=${spec.user}`, '--init-groups', '--'] : []),
     ...spec.argv,
   ];
+  for (const f of spec.staleFiles ?? []) await rm(f, { force: true });
   const log = await open(spec.log, 'a');
   const out = spec.stdout ? await open(spec.stdout, 'a') : log;
   const child = spawn('ip', argv, {
@@ -85,6 +94,8 @@ export async function startDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
       privateIpc: spec.privateIpc,
       env: spec.env,
       role: spec.role,
+      staleFiles: spec.staleFiles,
+      ready: spec.ready,
     },
     exited,
   };
@@ -131,8 +142,8 @@ export async function killAndWait(pids: number[]): Promise<void> {
 
 /** The spec a recorded process was started from, to start it again. */
 export function specOf(record: ProcessRecord, lab: string, runId: string): DaemonSpec {
-  const { node, service, argv, log, ns, user, privateIpc, env, role } = record;
-  return { node, service, argv, log, ns, user, privateIpc, env, role, lab, runId };
+  const { node, service, argv, log, ns, user, privateIpc, env, role, staleFiles, ready } = record;
+  return { node, service, argv, log, ns, user, privateIpc, env, role, staleFiles, ready, lab, runId };
 }
 
 export async function logTail(file: string, lines = 20): Promise<string> {
@@ -142,4 +153,30 @@ export async function logTail(file: string, lines = 20): Promise<string> {
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * Starts a recorded daemon again and, when its record says how, waits for its ready line (only lines
+ * written after this start count). Rejects if it exits or stays silent past its deadline.
+ */
+export async function restartDaemon(spec: DaemonSpec): Promise<RunningDaemon> {
+  const from = await stat(spec.log).then(
+    (s) => s.size,
+    () => 0,
+  );
+  const running = await startDaemon(spec);
+  if (spec.ready) {
+    await waitForLine(
+      spec.log,
+      new RegExp(spec.ready.pattern),
+      spec.ready.timeoutMs,
+      running.exited,
+      from,
+    ).catch(async (err: Error) => {
+      throw new RuntimeFailure(
+        `${spec.node}/${spec.service} did not come back: ${err.message}\n${await logTail(spec.log, 10)}`,
+      );
+    });
+  }
+  return running;
 }

@@ -50,6 +50,10 @@ export interface ProcessRecord {
   env?: Record<string, string>;
   /** 'speaker': the node's VRRP speaker, whichever implementation */
   role?: 'speaker' | undefined;
+  /** removed before it starts again (pid files a killed run left) */
+  staleFiles?: string[] | undefined;
+  /** its ready line, for a restart to wait on */
+  ready?: { pattern: string; timeoutMs: number } | undefined;
 }
 
 /** Runtime registry: lab name → run directory. On tmpfs, like /run/netns, so both vanish at reboot. */

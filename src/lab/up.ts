@@ -34,6 +34,11 @@ export interface UpOptions {
   runsDir?: string;
   /** Extra time allowed beyond what the VRRP configuration needs to settle. */
   graceMs?: number;
+  /**
+   * Wait until every VIP sits on the node the priorities elect (default true). A lab built to show a
+   * broken election (mismatched authentication: two masters) turns it off and waits for what it expects.
+   */
+  waitForElection?: boolean;
   progress?: (msg: string) => void;
   /** Aborting it (Ctrl-C in the CLI) stops `up` where it is and rolls back what it created. */
   signal?: AbortSignal;
@@ -197,7 +202,10 @@ export async function up(opts: UpOptions): Promise<UpResult> {
       const launch = await make();
       // Once anything failed, start nothing more: the rollback must see every process there is.
       if (failed) return;
-      const start = startDaemon(launch.spec);
+      const start = startDaemon({
+        ...launch.spec,
+        ready: { pattern: launch.ready.source, timeoutMs: launch.readyTimeoutMs },
+      });
       starting.push(start);
       const running = await start;
       daemons.push({ launch, running });
@@ -262,7 +270,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     anyExit.catch(() => {});
     let holders: Holders = new Map();
     let electionMs = 0;
-    if (plan.vips.length > 0) {
+    if (plan.vips.length > 0 && opts.waitForElection !== false) {
       const budget = Math.max(...plan.vips.map((v) => v.settleMs)) + (opts.graceMs ?? 15_000);
       say(
         `waiting for ${plan.vips.length} VIPs to settle (up to ${(budget / 1000).toFixed(0)} s: the configs' election timers)`,

@@ -1,5 +1,6 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RuntimeFailure } from '../errors.js';
 import { type FaultRecord, faultLog } from '../faults/fault.js';
 import { type FaultStep, faultSequence } from '../faults/sequence.js';
 import { signalAndWait } from '../lab/daemon.js';
@@ -73,18 +74,29 @@ export async function runScenario(
   await Promise.all(probes.map((p) => waitForLine(p.file, /"ok":true/, 15_000)));
 
   const speakers = state.nodes.filter((n) => state.vips.some((v) => v.candidates.includes(n.name)));
-  const records = await faultSequence(state.lab, spec.steps, async (want) => {
-    await waitForVips(
+  const artifacts = join(outDir, spec.name);
+  let records: FaultRecord[];
+  let holders: Holders;
+  try {
+    records = await faultSequence(state.lab, spec.steps, async (want) => {
+      await waitForVips(
+        speakers,
+        want.map((h) => ({ address: h.address, expected: h.node })),
+        spec.deadlineMs,
+      );
+    });
+    ({ holders } = await waitForVips(
       speakers,
-      want.map((h) => ({ address: h.address, expected: h.node })),
+      spec.expectHolders.map((h) => ({ address: h.address, expected: h.node })),
       spec.deadlineMs,
-    );
-  });
-  const { holders } = await waitForVips(
-    speakers,
-    spec.expectHolders.map((h) => ({ address: h.address, expected: h.node })),
-    spec.deadlineMs,
-  );
+    ));
+  } catch (err) {
+    // What the packets say about a scenario that did not turn out as expected is the most useful evidence.
+    for (const p of probes) await stopProbe(p).catch(() => {});
+    await stopCaptures(state);
+    await saveEvidence(state, artifacts);
+    throw new RuntimeFailure(`${spec.name}: ${(err as Error).message} (evidence in ${artifacts})`);
+  }
   await new Promise((r) => setTimeout(r, spec.observeMs));
 
   const outcomes: Record<string, Outcome[]> = {};
@@ -127,16 +139,8 @@ export async function runScenario(
       : Object.entries(outcomes).map(([probe, o]) => ({ probe, faultId: f.id, ...downtime(o, f.atUs ?? 0) })),
   );
 
-  // Evidence next to the verdicts: pcaps, faults, probe outcomes, daemon logs.
-  const artifacts = join(outDir, spec.name);
-  await mkdir(artifacts, { recursive: true });
-  await cp(join(state.runDir, 'pcap'), join(artifacts, 'pcap'), { recursive: true });
-  await cp(join(state.runDir, 'probes'), join(artifacts, 'probes'), { recursive: true });
-  await cp(faultLog(state.runDir), join(artifacts, 'faults.jsonl')).catch(() => {});
+  await saveEvidence(state, artifacts);
   await writeFile(join(artifacts, 'timeline.json'), JSON.stringify({ spans, handovers, events }, null, 1));
-  for (const p of state.processes.filter(isSpeaker)) {
-    await cp(p.log, join(artifacts, `${p.node}-${p.service}.log`)).catch(() => {});
-  }
   return {
     name: spec.name,
     title: spec.title,
@@ -149,4 +153,16 @@ export async function runScenario(
     events,
     artifacts,
   };
+}
+
+/** Evidence next to the verdicts: pcaps, faults, probe outcomes, speaker logs (before `down` removes them). */
+async function saveEvidence(state: LabState, artifacts: string): Promise<void> {
+  await mkdir(artifacts, { recursive: true });
+  await cp(join(state.runDir, 'pcap'), join(artifacts, 'pcap'), { recursive: true }).catch(() => {});
+  // A scenario without probes has no probe directory.
+  await cp(join(state.runDir, 'probes'), join(artifacts, 'probes'), { recursive: true }).catch(() => {});
+  await cp(faultLog(state.runDir), join(artifacts, 'faults.jsonl')).catch(() => {});
+  for (const p of state.processes.filter(isSpeaker)) {
+    await cp(p.log, join(artifacts, `${p.node}-${p.service}.log`)).catch(() => {});
+  }
 }

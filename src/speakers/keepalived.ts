@@ -6,6 +6,7 @@ import { daemonSpec, type Launch, type ServiceContext } from '../services/servic
  * the harness captures, with pid files of its own so several instances can run on one host.
  */
 export function launchKeepalived(ctx: ServiceContext, configPath: string): Launch {
+  const pidFiles = ['keepalived.pid', 'vrrp.pid', 'checkers.pid'].map((f) => join(ctx.dir, f));
   const argv = [
     'keepalived',
     '-n',
@@ -14,14 +15,20 @@ export function launchKeepalived(ctx: ServiceContext, configPath: string): Launc
     '-f',
     configPath,
     '-p',
-    join(ctx.dir, 'keepalived.pid'),
+    pidFiles[0] as string,
     '-r',
-    join(ctx.dir, 'vrrp.pid'),
+    pidFiles[1] as string,
     '-c',
-    join(ctx.dir, 'checkers.pid'),
+    pidFiles[2] as string,
   ];
   return {
-    spec: { ...daemonSpec(ctx, 'keepalived', argv, join(ctx.dir, 'keepalived.log')), role: 'speaker' },
+    // A SIGKILLed keepalived leaves its pid files; its VRRP child can linger as a zombie, and keepalived
+    // then refuses to start ("daemon is already running"). The harness knows they are dead: remove them.
+    spec: {
+      ...daemonSpec(ctx, 'keepalived', argv, join(ctx.dir, 'keepalived.log')),
+      role: 'speaker',
+      staleFiles: pidFiles,
+    },
     ready: /Startup complete|Entering (BACKUP|MASTER) STATE/,
     readyTimeoutMs: 10_000,
   };

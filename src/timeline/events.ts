@@ -81,7 +81,8 @@ export async function readLabEvents(state: LabState): Promise<LabEvent[]> {
           dst: f.ip.dst,
           ttl: f.ip.ttl,
         });
-        const node = byAddress.get(f.ip.src);
+        // IPv6 adverts come from link-local addresses the topology does not list: the frame's MAC names the sender.
+        const node = byAddress.get(f.ip.src) ?? (f.eth ? byMac.get(f.eth.src) : undefined);
         if (r.ok) {
           const a = r.advert;
           events.push({

@@ -296,4 +296,27 @@ describe('planLab on small topologies', () => {
       'link set port-a up',
     ]);
   });
+
+  it('net.ipv6.conf.default.* also reaches the interfaces, which exist before sysctls run', async () => {
+    const text = [
+      'name: dad',
+      'defaults: { sysctls: { net.ipv6.conf.default.accept_dad: 0 } }',
+      'segments: { lan: {} }',
+      'nodes:',
+      '  a:',
+      '    sysctls: { net.ipv6.conf.eth1.accept_dad: 2 }',
+      '    interfaces: { eth0: { addresses: [2001:db8::1/64] }, eth1: { addresses: [2001:db8:1::1/64] } }',
+      'links:',
+      '  - endpoints: [a:eth0, lan]',
+      '  - endpoints: [a:eth1, lan]',
+      '',
+    ].join('\n');
+    const plan = planLab(await validateTopology(parseTopology(text, join(dir, 'lab.yaml'))));
+    expect(plan.nodes[0]?.sysctls).toEqual({
+      'net.ipv6.conf.default.accept_dad': '0',
+      'net.ipv6.conf.eth0.accept_dad': '0',
+      // what the file says of an interface wins
+      'net.ipv6.conf.eth1.accept_dad': '2',
+    });
+  });
 });

@@ -61,8 +61,11 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
   }));
   const nodes: NodePlan[] = Object.entries(t.topology.nodes).map(([name, spec]) => {
     const ifaces = [...(t.ifaces.get(name)?.values() ?? [])];
-    const sysctls = Object.fromEntries(
-      Object.entries({ ...t.topology.defaults.sysctls, ...spec.sysctls }).map(([k, v]) => [k, String(v)]),
+    const sysctls = withInterfaceDefaults(
+      Object.fromEntries(
+        Object.entries({ ...t.topology.defaults.sysctls, ...spec.sysctls }).map(([k, v]) => [k, String(v)]),
+      ),
+      ifaces.map((i) => i.name),
     );
     const endpoints = new Map(
       [...t.endpoints]
@@ -140,6 +143,23 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
     checks: t.topology.checks,
     vips: planVips(nodes),
   };
+}
+
+/**
+ * `net.ipv{4,6}.conf.default.X` only reaches interfaces created after it is set, and a lab's interfaces
+ * exist before its sysctls run: so it is also set on each of them (unless the file names that interface).
+ * Without this, `default.accept_dad: 0` would leave every link-local address tentative for a second
+ * after the link comes up, and VRRPv3 over IPv6 cannot send from it.
+ */
+function withInterfaceDefaults(sysctls: Record<string, string>, ifnames: string[]): Record<string, string> {
+  const out = { ...sysctls };
+  for (const [key, value] of Object.entries(sysctls)) {
+    const m = key.match(/^(net\.ipv[46]\.conf)\.default\.(.+)$/);
+    if (!m) continue;
+    // sysctl keys are dot-separated: a dot inside an interface name is written as '/'
+    for (const ifname of ifnames) out[`${m[1]}.${ifname.replaceAll('.', '/')}.${m[2]}`] ??= value;
+  }
+  return out;
 }
 
 /** Groups the VIPs of all speakers by address and elects the holder the configured priorities say. */

@@ -29,10 +29,12 @@ export function waitForLine(
   pattern: RegExp,
   ms: number,
   abort?: Promise<never>,
+  /** where to start reading: a log's size before a restart, so that the last run's lines do not count */
+  from = 0,
 ): Promise<string> {
   let watcher: FSWatcher | undefined;
   const found = new Promise<string>((resolve, reject) => {
-    let offset = 0;
+    let offset = from;
     let pending = '';
     let reading = false;
     let again = false;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { down } from '../../src/lab/down.js';
 import { up } from '../../src/lab/up.js';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from '../../src/scenario/run.js';
+import type { ImplChoice } from '../../src/topology/impl.js';
 import { ROOT } from './lab.js';
 
 export const SCENARIO_OUT = join(ROOT, 'reports', 'scenarios');
@@ -10,9 +11,14 @@ export const SCENARIO_OUT = join(ROOT, 'reports', 'scenarios');
  * Brings a lab up, runs one scenario, always tears the lab down. The scenario's evidence (pcaps, faults,
  * probe outcomes, keepalived logs) is copied to reports/scenarios/<name>/ first, and its path printed.
  */
-export async function scenarioOn(topology: string, lab: string, spec: ScenarioSpec): Promise<ScenarioResult> {
+export async function scenarioOn(
+  topology: string,
+  lab: string,
+  spec: ScenarioSpec,
+  impl?: ImplChoice,
+): Promise<ScenarioResult> {
   await down(lab).catch(() => {});
-  const { state } = await up({ file: join(ROOT, topology), name: lab, runsDir: join(ROOT, 'runs') });
+  const { state } = await up({ file: join(ROOT, topology), name: lab, runsDir: join(ROOT, 'runs'), impl });
   try {
     const r = await runScenario(state, spec, SCENARIO_OUT);
     console.log(`${spec.name}: evidence in ${r.artifacts}`);
