@@ -23,7 +23,12 @@ export function launchTsvrrpd(ctx: ServiceContext, configPath: string): Launch {
     join(ctx.dir, 'tsvrrpd-stats.json'),
   ];
   return {
-    spec: { ...daemonSpec(ctx, 'tsvrrpd', argv, join(ctx.dir, 'tsvrrpd.log')), role: 'speaker' },
+    spec: {
+      ...daemonSpec(ctx, 'tsvrrpd', argv, join(ctx.dir, 'tsvrrpd.log')),
+      role: 'speaker',
+      // Each receive loop and its timer hold a libuv pool thread in a blocking call.
+      env: { UV_THREADPOOL_SIZE: '16' },
+    },
     ready: /event=ready /,
     readyTimeoutMs: 10_000,
   };

@@ -4,15 +4,16 @@
  * read the interface's addresses.
  */
 import { execFileSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { openPacketSocket, type PacketSocket } from '../netns/packet-socket.js';
 import { addAddress, deleteAddress, getLink, watchLinks } from '../vrrp/io/netlink.js';
+import { monotonicMs, PreciseTimers } from '../vrrp/io/timer.js';
 import { openVrrpSocket } from '../vrrp/io/vrrp-socket.js';
 import type { RouterVip } from './config.js';
 import type { LinkInfo, RouterIo } from './router.js';
 
 export function systemIo(onError: (e: Error) => void): RouterIo {
   const frames = new Map<string, PacketSocket>();
+  const timers = new PreciseTimers(onError);
   const spec = (v: RouterVip) => ({
     ifname: v.dev,
     address: v.address,
@@ -33,6 +34,9 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
       }
       s.send(frame);
     },
+    prepareFrames(ifname) {
+      if (!frames.has(ifname)) frames.set(ifname, openPacketSocket(ifname));
+    },
     getLink(ifname): LinkInfo | undefined {
       const l = getLink(ifname);
       return l && { ifname: l.ifname, up: l.up, mac: l.mac };
@@ -40,11 +44,7 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
     watchLinks(onChange) {
       const w = watchLinks((l) => onChange({ ifname: l.ifname, up: l.up, mac: l.mac }), onError);
       return {
-        async close() {
-          await w.close();
-          for (const s of frames.values()) s.close();
-          frames.clear();
-        },
+        close: () => w.close(),
       };
     },
     addresses(ifname, family) {
@@ -55,6 +55,13 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
       const list = (entry?.addr_info ?? []).map((a) => a.local);
       return family === 6 ? [...list.filter((a) => a.startsWith('fe80:')), ...list] : list;
     },
-    now: () => performance.now(),
+    async close() {
+      await timers.close();
+      for (const s of frames.values()) s.close();
+      frames.clear();
+    },
+    now: monotonicMs,
+    setTimer: (atMs, fn) => timers.schedule(atMs, fn),
+    clearTimer: (h) => timers.cancel(h as ReturnType<PreciseTimers['schedule']> | undefined),
   };
 }

@@ -55,6 +55,8 @@ interface Options {
 }
 
 async function main(): Promise<void> {
+  // Each receive loop and the timer hold a libuv pool thread in a blocking call: more than the default 4.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   const program = new Command('tsvrrpd')
     .description('VRRP speaker (RFC 3768/5798/9568) configured by keepalived.conf')
     .requiredOption('-f, --use-file <file>', 'keepalived.conf to run')

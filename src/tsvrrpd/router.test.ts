@@ -24,6 +24,13 @@ class FakeIo implements RouterIo {
       this.links.set(n, { ifname: n, up: true, mac: `02:00:00:00:00:0${i + 1}` });
   }
   now = () => Date.now() - this.t0;
+  setTimer(atMs: number, fn: () => void) {
+    return setTimeout(fn, Math.max(0, atMs - this.now()));
+  }
+  clearTimer(h: unknown) {
+    clearTimeout(h as NodeJS.Timeout);
+  }
+  async close() {}
   openSocket(ifname: string, family: 4 | 6, onPacket: (p: Received) => void) {
     this.receivers.set(`${ifname}/${family}`, onPacket);
     return {

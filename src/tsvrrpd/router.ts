@@ -31,11 +31,15 @@ export interface Received {
   src: string;
   dst: string;
   ttl: number;
+  /** when it arrived (the kernel's stamp, on the clock of `now()`); else it counts from when it was read */
+  atMs?: number;
 }
 
 export interface RouterSocket {
   /** from `src` (the instance's primary address) to the VRRP group, or to `dst` (unicast peers) */
   send(message: Buffer, src: string, dst?: string): void;
+  /** get ready to send from `src` (so the first advert goes out without delay) */
+  prepare?(src: string): void;
   close(): Promise<void>;
 }
 
@@ -51,12 +55,19 @@ export interface RouterIo {
   addAddress(vip: RouterVip): void;
   deleteAddress(vip: RouterVip): void;
   sendFrame(ifname: string, frame: Buffer): void;
+  /** get ready to send frames out of `ifname` (so the first GARP burst goes out without delay) */
+  prepareFrames?(ifname: string): void;
   getLink(ifname: string): LinkInfo | undefined;
   watchLinks(onChange: (l: LinkInfo) => void): { close(): Promise<void> };
   /** the interface's addresses of one family (IPv6: link-local ones first) */
   addresses(ifname: string, family: 4 | 6): string[];
   /** milliseconds, monotonic */
   now(): number;
+  /** runs `fn` at `atMs` on the clock of `now()` */
+  setTimer(atMs: number, fn: () => void): unknown;
+  clearTimer(handle: unknown): void;
+  /** after the last use: timers, frame sockets */
+  close(): Promise<void>;
 }
 
 export type LogFields = Record<string, string | number | boolean | undefined>;
@@ -83,7 +94,7 @@ interface Running {
   state: InstanceState;
   primary: string;
   socket: RouterSocket;
-  timers: Map<TimerName, NodeJS.Timeout>;
+  timers: Map<TimerName, unknown>;
   stats: InstanceStats;
 }
 
@@ -116,9 +127,10 @@ export class Router {
     this.stopped = true;
     const now = this.io.now();
     for (const r of this.running.values()) this.feed(r, { type: 'shutdown' }, now, false);
-    for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);
+    for (const r of this.running.values()) for (const t of r.timers.values()) this.io.clearTimer(t);
     await Promise.all([...this.sockets.values()].map((s) => s.close()));
     await this.linkWatch?.close();
+    await this.io.close();
   }
 
   /** SIGHUP: instances keep their state where their name stays; removed ones stop, new ones start. */
@@ -128,7 +140,7 @@ export class Router {
     for (const [name, r] of this.running) {
       if (names.has(name)) continue;
       this.feed(r, { type: 'shutdown' }, now, false);
-      for (const t of r.timers.values()) clearTimeout(t);
+      for (const t of r.timers.values()) this.io.clearTimer(t);
       this.running.delete(name);
     }
     this.cfg = next;
@@ -140,7 +152,7 @@ export class Router {
       } else if (r.cfg.vrid !== inst.vrid || r.cfg.ifname !== inst.ifname || r.cfg.family !== inst.family) {
         // another virtual router under the same name: leave the old one cleanly, start the new one
         this.feed(r, { type: 'shutdown' }, now, false);
-        for (const t of r.timers.values()) clearTimeout(t);
+        for (const t of r.timers.values()) this.io.clearTimer(t);
         this.running.delete(inst.name);
         this.feed(this.add(inst), { type: 'startup' }, now);
       } else {
@@ -187,6 +199,8 @@ export class Router {
       );
       this.sockets.set(key, socket);
     }
+    socket.prepare?.(primary);
+    for (const v of [...inst.vips, ...inst.vipsExcluded]) this.io.prepareFrames?.(v.dev);
     let state = initialState({ ...inst.core, primaryAddress: primary, family: inst.family });
     const now = this.io.now();
     // link states as they are now, before startup (the machine only records them in Initialize)
@@ -272,7 +286,8 @@ export class Router {
 
   private onPacket(ifname: string, family: 4 | 6, p: Received): void {
     if (this.stopped) return;
-    const now = this.io.now();
+    // The master-down timer restarts from the advert's arrival, not from when it was read.
+    const now = Math.min(p.atMs ?? this.io.now(), this.io.now());
     const decoded = decodeVrrp(p.data, { family, src: p.src, dst: p.dst, ttl: p.ttl });
     if (!decoded.ok) {
       this.drop(decoded.reason);
@@ -368,17 +383,16 @@ export class Router {
         this.announce(r, a.count);
         return;
       case 'arm': {
-        clearTimeout(r.timers.get(a.timer));
-        const delay = Math.max(0, a.atMs - this.io.now());
-        const handle = setTimeout(() => {
+        this.io.clearTimer(r.timers.get(a.timer));
+        const handle = this.io.setTimer(a.atMs, () => {
           r.timers.delete(a.timer);
           if (!this.stopped) this.feed(r, { type: 'timer', timer: a.timer }, a.atMs);
-        }, delay);
+        });
         r.timers.set(a.timer, handle);
         return;
       }
       case 'cancel':
-        clearTimeout(r.timers.get(a.timer));
+        this.io.clearTimer(r.timers.get(a.timer));
         r.timers.delete(a.timer);
         return;
     }

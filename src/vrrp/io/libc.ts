@@ -16,6 +16,9 @@ export const SO_RCVBUF = 8;
 export const SO_RCVTIMEO = 20;
 export const SO_BINDTODEVICE = 25;
 export const SO_ATTACH_FILTER = 26;
+/** x86_64: SO_TIMESTAMPNS_OLD, struct timespec of two int64 */
+export const SO_TIMESTAMPNS = 35;
+export const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 export const IPPROTO_IP = 0;
 export const IP_TOS = 1;
 export const IP_TTL = 2;
@@ -84,6 +87,15 @@ export const close = libc.func('int close(int fd)') as KoffiFunc<(fd: number) =>
 export const ifNameToIndex = libc.func('unsigned int if_nametoindex(const char *name)') as KoffiFunc<
   (name: string) => number
 >;
+const clockGettime = libc.func('int clock_gettime(int clockid, void *tp)') as KoffiFunc<
+  (clock: number, tp: Buffer) => number
+>;
+const timespec = Buffer.alloc(16);
+/** CLOCK_REALTIME in nanoseconds: the clock of the kernel's SO_TIMESTAMPNS receive stamps. */
+export function realtimeNs(): bigint {
+  if (clockGettime(0, timespec) < 0) fail('clock_gettime(CLOCK_REALTIME)');
+  return timespec.readBigInt64LE(0) * 1_000_000_000n + timespec.readBigInt64LE(8);
+}
 const strerror = libc.func('const char *strerror(int errnum)') as KoffiFunc<(errnum: number) => string>;
 
 const ERRNO_NAMES = new Map<number, string>();

@@ -32,9 +32,12 @@ import {
   ifNameToIndex,
   MsgHdr,
   ReceiveLoop,
+  realtimeNs,
   rejectAll,
+  SCM_TIMESTAMPNS,
   SHUT_RD,
   SO_RCVBUF,
+  SO_TIMESTAMPNS,
   SOCK_CLOEXEC,
   SOCK_RAW,
   SOL_SOCKET,
@@ -48,6 +51,7 @@ import {
   sockaddrIn6,
   socket,
 } from './libc.js';
+import { monotonicMs } from './timer.js';
 
 export interface ReceivedPacket {
   /** the VRRP message: the IP payload (for IPv4: bytes after the IP header, cut to the IP total length) */
@@ -58,8 +62,8 @@ export interface ReceivedPacket {
   dst: string;
   /** IPv4 TTL from the header; IPv6 hop limit from the IPV6_HOPLIMIT control message (-1 if absent) */
   ttl: number;
-  /** process.hrtime.bigint() when recv returned, for timing */
-  at: bigint;
+  /** when the kernel received it, on the monotonic clock of {@link monotonicMs} (ms) */
+  atMs: number;
 }
 
 export interface VrrpSocket {
@@ -70,6 +74,11 @@ export interface VrrpSocket {
    * it) to 224.0.0.18 / ff02::12, or to `dst` for unicast; TTL / hop limit 255, out of ifname.
    */
   send(message: Buffer, src: string, dst?: string): void;
+  /**
+   * Opens the send socket for `src` now, so that a backup's first advert as master does not pay for it
+   * (about a millisecond of system calls). Failing here is not final: `send` tries again.
+   */
+  prepare(src: string): void;
   /** resolves once the receive loop has stopped and the fd is closed; later calls get the same promise */
   close(): Promise<void>;
 }
@@ -173,6 +182,8 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       // No IPV6_CHECKSUM: the kernel would then drop bad checksums unseen, and we count them.
     }
     setIntOpt(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER, 'setsockopt(SO_RCVBUF)');
+    // Timers restart from when an advert arrived, not from when the event loop got to it.
+    setIntOpt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, 'setsockopt(SO_TIMESTAMPNS)');
   } catch (e) {
     closeFd(fd);
     throw e;
@@ -180,14 +191,30 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
 
   const what = `${ifname}/v${family}`;
   const data = Buffer.alloc(DATAGRAM_MAX);
-  // IPv4 reads the addresses from the IP header; IPv6 has none in the datagram, hence name + cmsgs.
-  const hdr =
-    family === 4 ? new MsgHdr(data) : new MsgHdr(data, Buffer.alloc(28), Buffer.alloc(128) /* two cmsgs */);
+  // IPv4 reads the addresses from the IP header; IPv6 has none in the datagram, hence the name and
+  // its cmsgs. Both get the kernel's receive timestamp as a cmsg (room for three).
+  const hdr = new MsgHdr(data, family === 6 ? Buffer.alloc(28) : undefined, Buffer.alloc(160));
+  const control = hdr.control as Buffer;
+
+  /** The packet's arrival on the monotonic clock, from its kernel timestamp (CLOCK_REALTIME). */
+  const arrival = (): number => {
+    const now = monotonicMs();
+    let stampNs: bigint | undefined;
+    forEachCmsg(hdr, (level, type, off) => {
+      if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS) {
+        stampNs = control.readBigInt64LE(off) * 1_000_000_000n + control.readBigInt64LE(off + 8);
+      }
+    });
+    if (stampNs === undefined) return now;
+    const ageMs = Number(realtimeNs() - stampNs) / 1e6;
+    // A clock step (NTP) could make the age negative or absurd: then the reading is all we have.
+    return ageMs >= 0 && ageMs < 1000 ? now - ageMs : now;
+  };
 
   const onDatagram =
     family === 4
       ? (n: number) => {
-          const at = process.hrtime.bigint();
+          const atMs = arrival();
           if (n < 20 || data[0] === undefined || data[0] >> 4 !== 4) return;
           const ihl = (data[0] & 0x0f) * 4;
           const end = Math.min(n, data.readUInt16BE(2));
@@ -197,14 +224,13 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
             src: formatIPv4(data, 12),
             dst: formatIPv4(data, 16),
             ttl: data[8] ?? -1,
-            at,
+            atMs,
           });
         }
       : (n: number) => {
-          const at = process.hrtime.bigint();
+          const atMs = arrival();
           let ttl = -1;
           let dst = '::';
-          const control = hdr.control as Buffer;
           forEachCmsg(hdr, (level, type, off) => {
             if (level !== IPPROTO_IPV6) return;
             if (type === IPV6_HOPLIMIT) ttl = control.readInt32LE(off);
@@ -215,7 +241,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
             src: formatIPv6(hdr.name as Buffer, 8),
             dst,
             ttl,
-            at,
+            atMs,
           });
         };
 
@@ -229,6 +255,14 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   return {
     ifname,
     family,
+    prepare(src: string) {
+      if (closing || senders.has(src)) return;
+      try {
+        senders.set(src, openSender(ifname, ifindex, family, src));
+      } catch {
+        // e.g. a link-local address still tentative (DAD): send() opens it when it is usable
+      }
+    },
     send(message: Buffer, src: string, dst?: string) {
       if (closing) throw new Error(`send on ${what}: socket closed`);
       let sfd = senders.get(src);

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { monotonicMs, PreciseTimers } from './timer.js';
+
+describe('PreciseTimers (timerfd)', () => {
+  it('fires each callback once, in deadline order, never before its deadline; cancelled ones never', async () => {
+    const timers = new PreciseTimers();
+    const t0 = monotonicMs();
+    const fired: { i: number; late: number }[] = [];
+    const deadlines = [30, 5, 20, 10, 25, 15, 40, 35];
+    const done = new Promise<void>((resolve) => {
+      for (const [i, d] of deadlines.entries()) {
+        timers.schedule(t0 + d, () => {
+          fired.push({ i, late: monotonicMs() - (t0 + d) });
+          if (fired.length === deadlines.length - 1) resolve();
+        });
+      }
+    });
+    const cancelled = timers.schedule(t0 + 22, () => fired.push({ i: -1, late: 0 }));
+    timers.cancel(cancelled);
+    await done;
+    await timers.close();
+    expect(fired.map((f) => deadlines[f.i])).toEqual([5, 10, 15, 20, 25, 30, 35, 40].slice(0, fired.length));
+    expect(fired.every((f) => f.late >= 0)).toBe(true);
+    const late = fired.map((f) => f.late).sort((a, b) => a - b);
+    console.log(
+      `timerfd lateness (ms): median ${late[late.length >> 1]?.toFixed(3)}, max ${late.at(-1)?.toFixed(3)}`,
+    );
+  });
+
+  it('a deadline in the past fires at once; a callback may schedule the next one', async () => {
+    const timers = new PreciseTimers();
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      timers.schedule(monotonicMs() - 100, () => {
+        order.push('past');
+        timers.schedule(monotonicMs() + 2, () => {
+          order.push('chained');
+          resolve();
+        });
+      });
+    });
+    await timers.close();
+    expect(order).toEqual(['past', 'chained']);
+  });
+
+  it('close() returns while nothing is scheduled (the blocked read is woken)', async () => {
+    const timers = new PreciseTimers();
+    const h = timers.schedule(monotonicMs() + 60_000, () => {});
+    timers.cancel(h);
+    const t = monotonicMs();
+    await timers.close();
+    expect(monotonicMs() - t).toBeLessThan(1000);
+  });
+});
