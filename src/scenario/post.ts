@@ -44,7 +44,7 @@ export const POST_SCENARIOS = {
   },
   'proxy1-graceful-stop': {
     name: 'proxy1-graceful-stop',
-    title: 'keepalived on proxy1 stopped cleanly: priority 0, takeover at Skew_Time',
+    title: "proxy1's VRRP speaker stopped cleanly: priority 0, takeover at Skew_Time",
     probes: POST_PROBES,
     steps: [{ at: 0, kind: 'daemon-stop', target: 'proxy1' }],
     expectHolders: [
@@ -62,9 +62,9 @@ export const POST_SCENARIOS = {
     ],
     probes: POST_PROBES,
     steps: [
-      { at: 0, kind: 'host-crash', target: 'proxy1' },
-      // After the failover (Master_Down_Interval ≈ 6.7 s) has happened.
-      { at: 10_000, kind: 'host-recover', target: 'proxy1' },
+      // Recovery once the failover (Master_Down_Interval ≈ 6.7 s) has happened.
+      { at: 0, kind: 'host-crash', target: 'proxy1', until: [{ address: WAN_VIP, node: 'proxy2' }] },
+      { at: 0, kind: 'host-recover', target: 'proxy1' },
     ],
     expectHolders: [
       { address: WAN_VIP, node: 'proxy1' },
@@ -79,8 +79,9 @@ export const POST_SCENARIOS = {
     title: "proxy1's WAN link (eth2) down, then up: track_interface → FAULT → the WAN VIP moves, and back",
     probes: POST_PROBES,
     steps: [
-      { at: 0, kind: 'link-down', target: 'proxy1:eth2' },
-      { at: 10_000, kind: 'link-up', target: 'proxy1:eth2' },
+      // The link comes back once proxy2 has taken the WAN VIP over.
+      { at: 0, kind: 'link-down', target: 'proxy1:eth2', until: [{ address: WAN_VIP, node: 'proxy2' }] },
+      { at: 0, kind: 'link-up', target: 'proxy1:eth2' },
     ],
     expectHolders: [
       { address: WAN_VIP, node: 'proxy1' },

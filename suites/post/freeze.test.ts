@@ -3,11 +3,11 @@ import { LAN_VIP, POST_SCENARIOS, WAN_VIP } from '../../src/scenario/post.js';
 import { silentFailover } from '../../src/timeline/expect.js';
 import { canRunLabs } from '../support/lab.js';
 import '../support/matchers.js';
-import { describeHandover, scenarioOn } from '../support/scenario.js';
+import { describeHandover, POST_IMPLS, scenarioOn } from '../support/scenario.js';
 
-describe.skipIf(!canRunLabs)('a frozen master (keepalived)', () => {
+describe.skipIf(!canRunLabs).each(POST_IMPLS)('a frozen master ($name)', ({ tag, impl }) => {
   it('7. proxy1 frozen then thawed: dual master while frozen, resolved by its first advert, GARPs re-announce the VIP', async () => {
-    const r = await scenarioOn('topologies/post.yaml', 'sc7', POST_SCENARIOS['proxy1-freeze']);
+    const r = await scenarioOn('topologies/post.yaml', `sc7${tag}`, POST_SCENARIOS['proxy1-freeze'], impl);
     console.log(describeHandover(r));
     const [freeze, thaw] = r.faults;
     const away = r.handovers.find((h) => h.vrid === 3 && h.faultId === freeze?.id);

@@ -3,34 +3,34 @@ import { FIXED_LAN_LINK, LAN_VIP, POST_SCENARIOS, WAN_VIP } from '../../src/scen
 import { masterDownMs, releaseFailover, TOLERANCE } from '../../src/timeline/expect.js';
 import { canRunLabs } from '../support/lab.js';
 import '../support/matchers.js';
-import { describeHandover, scenarioOn } from '../support/scenario.js';
+import { describeHandover, POST_IMPLS, scenarioOn } from '../support/scenario.js';
 
-describe.skipIf(!canRunLabs)("the post's interface failures (keepalived, track_interface)", () => {
+describe.skipIf(!canRunLabs).each(POST_IMPLS)("the post's interface failures ($name)", ({ tag, impl }) => {
   it("4. proxy1's WAN link down: FAULT, priority 0, takeover at Skew_Time; link back: proxy1 preempts after Master_Down_Interval", async () => {
-    const r = await scenarioOn('topologies/post.yaml', 'sc4', POST_SCENARIOS['proxy1-wan-link']);
+    const r = await scenarioOn('topologies/post.yaml', `sc4${tag}`, POST_SCENARIOS['proxy1-wan-link'], impl);
     console.log(describeHandover(r));
     const [down, up] = r.faults;
     const away = r.handovers.find((h) => h.vrid === 3 && h.faultId === down?.id);
     const back = r.handovers.find((h) => h.vrid === 3 && h.faultId === up?.id);
-    // keepalived leaves MASTER for FAULT with a priority-0 advert: the backup does not wait for MDI.
+    // The speaker leaves MASTER for FAULT with a priority-0 advert: the backup does not wait for MDI.
     expect(away?.from).toBe('proxy1');
     expect(away?.to).toBe('proxy2');
     expect(away?.oldReleased).toBe(true);
     expect(away?.silenceMs).toBeWithin(releaseFailover(2, 80, 2000));
-    // Link up: keepalived hears of it over netlink, goes BACKUP, and preempts when its timer runs out.
+    // Link up: the speaker hears of it over netlink, goes BACKUP, and preempts when its timer runs out.
     const mdi = masterDownMs(2, 90, 2000);
     expect(back?.to).toBe('proxy1');
     expect(back?.failoverMs).toBeWithin({
       min: mdi - TOLERANCE.earlyMs,
       max: mdi + 500,
-      why: `Master_Down_Interval(priority 90) = ${mdi.toFixed(1)} ms after the link is up; +500 ms for keepalived to learn it over netlink`,
+      why: `Master_Down_Interval(priority 90) = ${mdi.toFixed(1)} ms after the link is up; +500 ms for the speaker to learn it over netlink`,
     });
     expect(r.holders.get(WAN_VIP)).toEqual(['proxy1']);
     expect(r.holders.get(LAN_VIP)).toEqual(['proxy2']);
   });
 
   it("5. the post's open question, post's config: proxy1 keeps the WAN VIP and every client request fails", async () => {
-    const r = await scenarioOn('topologies/post.yaml', 'sc5', POST_SCENARIOS['proxy1-lan-link']);
+    const r = await scenarioOn('topologies/post.yaml', `sc5${tag}`, POST_SCENARIOS['proxy1-lan-link'], impl);
     const fault = r.faults[0]?.atUs ?? 0;
     // WAN_1 tracks eth2 only: nothing tells it that its nginx can no longer reach the webs.
     expect(r.handovers.filter((h) => h.vrid === 3)).toEqual([]);
@@ -47,7 +47,7 @@ describe.skipIf(!canRunLabs)("the post's interface failures (keepalived, track_i
   });
 
   it('5. the same failure with the corrected configuration (WAN_1 also tracks eth1): clients served within a second', async () => {
-    const r = await scenarioOn('topologies/post-fixed.yaml', 'sc5f', FIXED_LAN_LINK);
+    const r = await scenarioOn('topologies/post-fixed.yaml', `sc5f${tag}`, FIXED_LAN_LINK, impl);
     console.log(describeHandover(r));
     const wan = r.handovers.find((h) => h.vrid === 3);
     expect(wan?.from).toBe('proxy1');

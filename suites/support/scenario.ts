@@ -36,3 +36,18 @@ export function describeHandover(r: ScenarioResult): string {
     )
     .join('\n');
 }
+
+/**
+ * The post's scenarios run three times: with keepalived on both proxies (the post's own setup), with
+ * tsvrrpd on both, and mixed. Same configs, same expectations: tsvrrpd must be a drop-in.
+ */
+export const POST_IMPLS: { tag: string; name: string; impl: ImplChoice | undefined; proxy1: string }[] = [
+  { tag: '', name: 'keepalived', impl: undefined, proxy1: 'keepalived' },
+  { tag: '-ts', name: 'tsvrrpd', impl: { all: 'tsvrrpd' }, proxy1: 'tsvrrpd' },
+  {
+    tag: '-mx',
+    name: 'keepalived on proxy1, tsvrrpd on proxy2',
+    impl: { nodes: { proxy1: 'keepalived', proxy2: 'tsvrrpd' } },
+    proxy1: 'keepalived',
+  },
+];
