@@ -1,11 +1,12 @@
 /**
- * The real RouterIo: raw VRRP sockets and rtnetlink from src/vrrp/io, frames through an AF_PACKET
- * socket per interface. Nothing here runs a program per packet; `ip` runs once per instance at start to
- * read the interface's addresses.
+ * The real RouterIo: raw VRRP sockets, rtnetlink and timers from src/vrrp/io, all waited on by one
+ * poller; frames through an AF_PACKET socket per interface. Nothing here runs a program per packet;
+ * `ip` runs once per interface at start to read its addresses.
  */
 import { execFileSync } from 'node:child_process';
 import { openPacketSocket, type PacketSocket } from '../netns/packet-socket.js';
 import { addAddress, deleteAddress, getLink, watchLinks } from '../vrrp/io/netlink.js';
+import { Poller } from '../vrrp/io/poller.js';
 import { monotonicMs, PreciseTimers } from '../vrrp/io/timer.js';
 import { openVrrpSocket } from '../vrrp/io/vrrp-socket.js';
 import type { RouterVip } from './config.js';
@@ -13,7 +14,8 @@ import type { LinkInfo, RouterIo } from './router.js';
 
 export function systemIo(onError: (e: Error) => void): RouterIo {
   const frames = new Map<string, PacketSocket>();
-  const timers = new PreciseTimers(onError);
+  const poller = new Poller(onError);
+  const timers = new PreciseTimers(poller, onError);
   const spec = (v: RouterVip) => ({
     ifname: v.dev,
     address: v.address,
@@ -23,7 +25,7 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
     ...(v.broadcast !== undefined ? { broadcast: v.broadcast } : {}),
   });
   return {
-    openSocket: (ifname, family, onPacket) => openVrrpSocket({ ifname, family, onPacket, onError }),
+    openSocket: (ifname, family, onPacket) => openVrrpSocket({ ifname, family, onPacket, onError, poller }),
     addAddress: (v) => addAddress(spec(v)),
     deleteAddress: (v) => deleteAddress(spec(v)),
     sendFrame(ifname, frame) {
@@ -42,7 +44,7 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
       return l && { ifname: l.ifname, up: l.up, mac: l.mac };
     },
     watchLinks(onChange) {
-      const w = watchLinks((l) => onChange({ ifname: l.ifname, up: l.up, mac: l.mac }), onError);
+      const w = watchLinks(poller, (l) => onChange({ ifname: l.ifname, up: l.up, mac: l.mac }), onError);
       return {
         close: () => w.close(),
       };
@@ -57,6 +59,7 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
     },
     async close() {
       await timers.close();
+      await poller.close();
       for (const s of frames.values()) s.close();
       frames.clear();
     },

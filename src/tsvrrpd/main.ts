@@ -10,6 +10,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigSyntaxError } from '../keepalived/config/tokenize.js';
+import { reduceTimerSlack } from '../vrrp/io/timer.js';
 import { ConfigError, loadRouterConfig, type RouterConfig } from './config.js';
 import { systemIo } from './io.js';
 import { type LogFields, Router } from './router.js';
@@ -57,6 +58,7 @@ interface Options {
 async function main(): Promise<void> {
   // Each receive loop and the timer hold a libuv pool thread in a blocking call: more than the default 4.
   process.env.UV_THREADPOOL_SIZE ??= '16';
+  reduceTimerSlack();
   const program = new Command('tsvrrpd')
     .description('VRRP speaker (RFC 3768/5798/9568) configured by keepalived.conf')
     .requiredOption('-f, --use-file <file>', 'keepalived.conf to run')
@@ -127,7 +129,10 @@ async function main(): Promise<void> {
         ...Object.fromEntries(Object.entries(i.drops).map(([k, v]) => [`drop_${k}`, v])),
       });
     }
-    log('stats', Object.fromEntries(Object.entries(s.drops).map(([k, v]) => [`drop_${k}`, v])));
+    log('stats', {
+      ...Object.fromEntries(Object.entries(s.drops).map(([k, v]) => [`drop_${k}`, v])),
+      ...Object.fromEntries(Object.entries(s.timerLateness).map(([k, v]) => [`timer_late_us${k}`, v])),
+    });
   });
 
   if (opts.pid) writeFileSync(opts.pid, `${process.pid}\n`);

@@ -31,9 +31,19 @@ class FakeIo implements RouterIo {
     clearTimeout(h as NodeJS.Timeout);
   }
   async close() {}
+  /** adverts that arrived but were not read yet (the socket batches its reads) */
+  queued: Received[] = [];
+  coalesce = new Map<string, number>();
   openSocket(ifname: string, family: 4 | 6, onPacket: (p: Received) => void) {
     this.receivers.set(`${ifname}/${family}`, onPacket);
+    const coalesce = this.coalesce;
     return {
+      drain: () => {
+        for (const p of this.queued.splice(0)) onPacket(p);
+      },
+      set coalesceMs(ms: number) {
+        coalesce.set(`${ifname}/${family}`, ms);
+      },
       send: (message: Buffer, src: string, dst?: string) => {
         const d = decodeVrrp(message, { family, src, dst: dst ?? '224.0.0.18', ttl: 255 });
         if (!d.ok) throw new Error(`sent an invalid advert: ${d.detail}`);
@@ -73,6 +83,9 @@ class FakeIo implements RouterIo {
     ttl = 255,
     ifname = 'eth0',
   ) {
+    this.receivers.get(`${ifname}/4`)?.(this.packet(advert, src, ttl));
+  }
+  packet(advert: Partial<VrrpAdvert> & { priority: number }, src = '198.51.100.1', ttl = 255): Received {
     const msg = encodeVrrp(
       {
         version: 2,
@@ -83,7 +96,7 @@ class FakeIo implements RouterIo {
       },
       { family: 4, src, dst: '224.0.0.18' },
     );
-    this.receivers.get(`${ifname}/4`)?.({ data: msg, src, dst: '224.0.0.18', ttl });
+    return { data: msg, src, dst: '224.0.0.18', ttl, atMs: this.now() };
   }
   holds(address: string, dev = 'eth0') {
     return this.addrs.get(dev)?.has(address) ?? false;
@@ -293,5 +306,39 @@ vrrp_sync_group G {
     vi.setSystemTime(Date.now() + 300);
     await vi.advanceTimersByTimeAsync(2500);
     expect(io.sent.map((s) => s.at)).toEqual([3609, 4909, 5609, 6609]);
+  });
+
+  it('a timer reads what waits in the socket first: an advert that arrived in time keeps it backup', async () => {
+    start();
+    io.receive({ priority: 150 });
+    // the next advert arrives just before the master-down timer runs out, but is still unread
+    await vi.advanceTimersByTimeAsync(MDI_100 - 2);
+    io.queued.push(io.packet({ priority: 150 }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(io.sent).toEqual([]);
+    expect(router?.stats().instances.VI_1?.state).toBe('backup');
+    // and master-down restarted from that advert's arrival, not from when it was read
+    await vi.advanceTimersByTimeAsync(MDI_100 - 12);
+    expect(io.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(io.sent).toHaveLength(1);
+  });
+
+  it('batches receives for at most a quarter interval, under Skew_Time − 1 ms, at most 20 ms', () => {
+    start();
+    expect(io.coalesce.get('eth0/4')).toBe(20);
+    const fast = new FakeIo();
+    io = fast;
+    start(PAIR.replace('advert_int 1', 'advert_int 0.01\n  version 3'), fast);
+    // v3, 10 ms, priority 100: Skew_Time 6.09 ms, a quarter interval 2.5 ms
+    expect(fast.coalesce.get('eth0/4')).toBe(2.5);
+    const top = new FakeIo();
+    io = top;
+    start(
+      PAIR.replace('advert_int 1', 'advert_int 0.1\n  version 3').replace('priority 100', 'priority 250'),
+      top,
+    );
+    // priority 250 at 100 ms: Skew_Time 2.34 ms → 1.34 ms
+    expect(top.coalesce.get('eth0/4')).toBeCloseTo(1.34375, 5);
   });
 });

@@ -24,6 +24,7 @@ import {
   VRRP_MULTICAST_V6,
   validateForInstance,
 } from '../vrrp/packet.js';
+import { skewMs } from '../vrrp/timers.js';
 import type { RouterConfig, RouterInstance, RouterVip } from './config.js';
 
 export interface Received {
@@ -40,6 +41,10 @@ export interface RouterSocket {
   send(message: Buffer, src: string, dst?: string): void;
   /** get ready to send from `src` (so the first advert goes out without delay) */
   prepare?(src: string): void;
+  /** hand over now what is queued (a timer is about to decide on what has been heard) */
+  drain?(): void;
+  /** receive in batches: leave the socket this long after a read (see {@link coalesceFor}) */
+  coalesceMs?: number;
   close(): Promise<void>;
 }
 
@@ -87,7 +92,15 @@ export interface RouterStats {
   /** drops before an instance is known (decode checks, unknown VRID, own packets) per reason */
   drops: Partial<Record<DropReason | 'unconfigured_vrid', number>>;
   instances: Record<string, InstanceStats>;
+  /**
+   * How late timers ran (callback time − due time), as counts per bucket: key "<N" means under N µs.
+   * The daemon's own view of its scheduling, beside what the captures show.
+   */
+  timerLateness: Record<string, number>;
 }
+
+/** Bucket upper bounds in µs for {@link RouterStats.timerLateness}. */
+const LATENESS_BUCKETS = [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000];
 
 interface Running {
   cfg: RouterInstance;
@@ -100,6 +113,28 @@ interface Running {
 
 const socketKey = (ifname: string, family: 4 | 6) => `${ifname}/${family}`;
 
+/** The longest receive batching allowed, however slow the adverts. */
+const COALESCE_MAX_MS = 20;
+
+/**
+ * How long a socket may sit unread after a read, so that a burst of adverts costs one wake-up. Timers
+ * drain the socket before they decide, so the one thing a late read could delay is the reaction to a
+ * priority-0 advert: the backup's takeover is due Skew_Time after it arrived, and Skew_Time is shortest
+ * for the highest priority the instance can reach. Batching stays a millisecond under that, under a
+ * quarter of the interval (a master hearing a better one steps down within it), and under 20 ms.
+ */
+export function coalesceFor(instances: readonly RouterInstance[]): number {
+  let ms = COALESCE_MAX_MS;
+  for (const inst of instances) {
+    const boost = (inst.core.trackInterfaces ?? []).reduce((a, t) => a + Math.max(0, t.weight ?? 0), 0);
+    const top = Math.min(254, inst.core.priority + boost);
+    const intervalMs = inst.core.advertInt * 1000;
+    const skew = inst.core.priority >= 255 ? 0 : skewMs(inst.version, top, intervalMs);
+    ms = Math.min(ms, skew - 1, intervalMs / 4);
+  }
+  return Math.max(0, ms);
+}
+
 export class Router {
   private readonly running = new Map<string, Running>();
   private readonly sockets = new Map<string, RouterSocket>();
@@ -107,6 +142,10 @@ export class Router {
   private readonly drops: RouterStats['drops'] = {};
   private linkWatch: { close(): Promise<void> } | undefined;
   private stopped = false;
+  /** interface/family/VRID → instance, for each packet */
+  private readonly byVrid = new Map<string, Running>();
+  private addrCache: Map<string, string[]> | undefined;
+  private readonly lateness: number[] = new Array(LATENESS_BUCKETS.length + 1).fill(0);
 
   constructor(
     private cfg: RouterConfig,
@@ -116,9 +155,34 @@ export class Router {
 
   start(): void {
     this.linkWatch = this.io.watchLinks((l) => this.onLink(l));
-    for (const inst of this.cfg.instances) this.removeLeftovers(inst);
-    for (const inst of this.cfg.instances) this.add(inst);
+    // One reading of each interface's addresses for all instances (hundreds share one interface).
+    this.addrCache = new Map();
+    try {
+      for (const inst of this.cfg.instances) this.removeLeftovers(inst);
+      for (const inst of this.cfg.instances) this.add(inst);
+    } finally {
+      this.addrCache = undefined;
+    }
+    this.setCoalescing();
     for (const r of [...this.running.values()]) this.feed(r, { type: 'startup' }, this.io.now());
+  }
+
+  /** Each socket's receive batching, from the instances it serves (see {@link coalesceFor}). */
+  private setCoalescing(): void {
+    for (const [key, socket] of this.sockets) {
+      const on = [...this.running.values()].filter((r) => socketKey(r.cfg.ifname, r.cfg.family) === key);
+      socket.coalesceMs = coalesceFor(on.map((r) => r.cfg));
+    }
+  }
+
+  private addressesOf(ifname: string, family: 4 | 6): string[] {
+    const key = socketKey(ifname, family);
+    let list = this.addrCache?.get(key);
+    if (!list) {
+      list = this.io.addresses(ifname, family);
+      this.addrCache?.set(key, list);
+    }
+    return list;
   }
 
   /** SIGTERM: masters send priority 0 and give their addresses up; then every socket closes. */
@@ -141,7 +205,7 @@ export class Router {
       if (names.has(name)) continue;
       this.feed(r, { type: 'shutdown' }, now, false);
       for (const t of r.timers.values()) this.io.clearTimer(t);
-      this.running.delete(name);
+      this.forget(r);
     }
     this.cfg = next;
     for (const inst of next.instances) {
@@ -153,7 +217,7 @@ export class Router {
         // another virtual router under the same name: leave the old one cleanly, start the new one
         this.feed(r, { type: 'shutdown' }, now, false);
         for (const t of r.timers.values()) this.io.clearTimer(t);
-        this.running.delete(inst.name);
+        this.forget(r);
         this.feed(this.add(inst), { type: 'startup' }, now);
       } else {
         const old = r.cfg;
@@ -174,7 +238,13 @@ export class Router {
         this.apply(r, res.state, res.actions);
       }
     }
+    this.setCoalescing();
     this.log('reload', { instances: next.instances.length });
+  }
+
+  private forget(r: Running): void {
+    this.running.delete(r.cfg.name);
+    this.byVrid.delete(`${socketKey(r.cfg.ifname, r.cfg.family)}/${r.cfg.vrid}`);
   }
 
   stats(): RouterStats {
@@ -182,7 +252,14 @@ export class Router {
     for (const [name, r] of this.running) {
       instances[name] = { ...r.stats, state: r.state.state, priority: r.state.priority };
     }
-    return { drops: { ...this.drops }, instances };
+    const timerLateness: Record<string, number> = {};
+    for (const [i, n] of this.lateness.entries()) {
+      if (n > 0)
+        timerLateness[
+          i < LATENESS_BUCKETS.length ? `<${LATENESS_BUCKETS[i]}` : `>=${LATENESS_BUCKETS.at(-1)}`
+        ] = n;
+    }
+    return { drops: { ...this.drops }, instances, timerLateness };
   }
 
   states(): Record<string, InstanceState> {
@@ -227,6 +304,7 @@ export class Router {
       },
     };
     this.running.set(inst.name, r);
+    this.byVrid.set(`${key}/${inst.vrid}`, r);
     return r;
   }
 
@@ -239,18 +317,23 @@ export class Router {
     // An address owner's VIPs are its own interface addresses.
     if (inst.core.priority >= 255) return;
     for (const v of [...inst.vips, ...inst.vipsExcluded]) {
-      if (!this.io.addresses(v.dev, v.family).includes(v.address)) continue;
+      const list = this.addressesOf(v.dev, v.family);
+      if (!list.includes(v.address)) continue;
       this.io.deleteAddress(v);
+      list.splice(list.indexOf(v.address), 1);
       this.log('leftover_removed', { instance: inst.name, address: v.address, dev: v.dev });
     }
   }
 
   private primaryAddress(inst: RouterInstance): string {
     if (inst.family === 4 && inst.unicastSrcIp) return inst.unicastSrcIp;
-    const ours = new Set([...inst.vips, ...inst.vipsExcluded].map((v) => v.address));
-    const found = this.io
-      .addresses(inst.ifname, inst.family)
-      .find((a) => !ours.has(a) && (inst.family === 4 || a.startsWith('fe80:')));
+    // Never a VIP (of any instance: another one may be master and hold its VIPs here already).
+    const vips = new Set(
+      this.cfg.instances.flatMap((i) => [...i.vips, ...i.vipsExcluded].map((v) => v.address)),
+    );
+    const found = this.addressesOf(inst.ifname, inst.family).find(
+      (a) => !vips.has(a) && (inst.family === 4 || a.startsWith('fe80:')),
+    );
     if (!found) {
       const what = inst.family === 4 ? 'IPv4 address' : 'IPv6 link-local address';
       throw new Error(`(${inst.name}) interface ${inst.ifname} has no ${what} to send from`);
@@ -294,10 +377,7 @@ export class Router {
       return;
     }
     const advert = decoded.advert;
-    let target: Running | undefined;
-    for (const r of this.running.values()) {
-      if (r.cfg.vrid === advert.vrid && r.cfg.ifname === ifname && r.cfg.family === family) target = r;
-    }
+    const target = this.byVrid.get(`${socketKey(ifname, family)}/${advert.vrid}`);
     if (!target) {
       this.drop('unconfigured_vrid');
       return;
@@ -385,8 +465,17 @@ export class Router {
       case 'arm': {
         this.io.clearTimer(r.timers.get(a.timer));
         const handle = this.io.setTimer(a.atMs, () => {
+          const lateUs = (this.io.now() - a.atMs) * 1000;
+          const bucket = LATENESS_BUCKETS.findIndex((b) => lateUs < b);
+          const i = bucket < 0 ? LATENESS_BUCKETS.length : bucket;
+          this.lateness[i] = (this.lateness[i] ?? 0) + 1;
           r.timers.delete(a.timer);
-          if (!this.stopped) this.feed(r, { type: 'timer', timer: a.timer }, a.atMs);
+          if (this.stopped) return;
+          // Adverts that arrived but wait in the socket (received in batches) count before the timer
+          // does: one may re-arm or cancel it, and then this expiry is stale.
+          r.socket.drain?.();
+          if (r.state.timers[a.timer] !== a.atMs || r.timers.has(a.timer)) return;
+          this.feed(r, { type: 'timer', timer: a.timer }, a.atMs);
         });
         r.timers.set(a.timer, handle);
         return;

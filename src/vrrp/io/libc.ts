@@ -11,6 +11,7 @@ export const AF_INET6 = 10;
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
 export const SOL_SOCKET = 1;
 export const SO_RCVBUF = 8;
 export const SO_RCVTIMEO = 20;
@@ -243,102 +244,36 @@ export function forEachCmsg(hdr: MsgHdr, visit: (level: number, type: number, da
   }
 }
 
-/** How many queued datagrams a loop reads on the main thread (non-blocking) before going back to the pool. */
-const DRAIN_MAX = 64;
-
 /**
- * Receives datagrams on `fd` forever: one blocking recvmsg at a time on libuv's thread pool (koffi
- * `.async`), each result handed to `onDatagram` on the main thread; whatever else is already queued is
- * then read without blocking, which spares a pool round trip per packet under load. SO_RCVTIMEO on the
- * fd must bound each wait: that is what lets `stop()` end the loop without leaving a pool thread
- * blocked, and only after `stop()` resolves may the owner close the fd (a number reused by another
- * socket would otherwise be read from).
+ * Reads every datagram queued on `fd` without blocking (at most `max`, so one busy socket cannot hold
+ * the main thread), handing each to `deliver(length, msg_flags)`. Returns whether it read any. Errors
+ * other than "nothing more" (EAGAIN) and EINTR go to `onError`.
  */
-export class ReceiveLoop {
-  private pending = false;
-  private stopping = false;
-  private stopped?: () => void;
-  private readonly done: Promise<void>;
-
-  constructor(
-    private readonly fd: number,
-    private readonly hdr: MsgHdr,
-    private readonly what: string,
-    private readonly onDatagram: (length: number, flags: number) => void,
-    private readonly onError: (e: Error) => void,
-  ) {
-    this.done = new Promise((resolve) => {
-      this.stopped = resolve;
-    });
-  }
-
-  start(): void {
-    this.issue();
-  }
-
-  stop(): Promise<void> {
-    this.stopping = true;
-    if (!this.pending) this.stopped?.();
-    return this.done;
-  }
-
-  private issue(): void {
-    if (this.stopping) {
-      this.stopped?.();
-      return;
-    }
-    this.hdr.reset();
-    this.pending = true;
-    try {
-      recvmsg.async(this.fd, this.hdr.msg, 0, (err, n) => this.completed(err, n));
-    } catch (e) {
-      // koffi's queue of async calls is full: nothing is outstanding, so stop rather than spin.
-      this.pending = false;
-      this.stopping = true;
-      this.stopped?.();
-      this.onError(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
-
-  private completed(err: unknown, n: number): void {
-    this.pending = false;
-    if (this.stopping) {
-      this.stopped?.();
-      return;
-    }
-    if (err) {
-      this.stopping = true;
-      this.stopped?.();
-      this.onError(err instanceof Error ? err : new Error(String(err)));
-      return;
-    }
+export function drainDatagrams(
+  fd: number,
+  hdr: MsgHdr,
+  what: string,
+  deliver: (length: number, flags: number) => void,
+  onError: (e: Error) => void,
+  max = 1024,
+): boolean {
+  let got = false;
+  for (let i = 0; i < max; i++) {
+    hdr.reset();
+    const n = recvmsg(fd, hdr.msg, MSG_DONTWAIT);
     if (n < 0) {
-      // koffi hands the pool thread's errno to this callback.
       const errno = koffi.errno();
-      if (errno !== EAGAIN && errno !== EINTR) {
-        // These say the fd or our msghdr is wrong: retrying would only repeat them as fast as we can.
-        if (errno === EBADF || errno === ENOTSOCK || errno === EFAULT || errno === EINVAL)
-          this.stopping = true;
-        this.onError(new SyscallError(`recvmsg(${this.what})`, errno));
-      }
-    } else {
-      this.deliver(n);
-      for (let i = 0; i < DRAIN_MAX && !this.stopping; i++) {
-        this.hdr.reset();
-        const m = recvmsg(this.fd, this.hdr.msg, MSG_DONTWAIT);
-        if (m < 0) break;
-        this.deliver(m);
-      }
+      if (errno === EINTR) continue;
+      if (errno !== EAGAIN) onError(new SyscallError(`recvmsg(${what})`, errno));
+      break;
     }
-    this.issue();
-  }
-
-  private deliver(n: number): void {
+    got = true;
     try {
-      this.onDatagram(n, this.hdr.msg.readInt32LE(48));
+      deliver(n, hdr.msg.readInt32LE(48));
     } catch (e) {
-      // A throwing consumer must not end the loop; its error still surfaces.
-      this.onError(e instanceof Error ? e : new Error(String(e)));
+      // A throwing consumer must not stop the others; its error still surfaces.
+      onError(e instanceof Error ? e : new Error(String(e)));
     }
   }
+  return got;
 }

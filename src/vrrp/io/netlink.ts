@@ -5,6 +5,7 @@ import {
   AF_NETLINK,
   bind,
   close as closeFd,
+  drainDatagrams,
   EADDRNOTAVAIL,
   EEXIST,
   ENODEV,
@@ -14,10 +15,10 @@ import {
   MsgHdr,
   NETLINK_EXT_ACK,
   NETLINK_ROUTE,
-  ReceiveLoop,
   recv,
   SO_RCVBUF,
   SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
   SOCK_RAW,
   SOL_NETLINK,
   SOL_SOCKET,
@@ -29,6 +30,7 @@ import {
   sockaddrNl,
   socket,
 } from './libc.js';
+import type { Poller } from './poller.js';
 
 /** rtnetlink (NETLINK_ROUTE) through koffi: addresses and link state without an `ip` process per change. */
 
@@ -65,7 +67,6 @@ const IFINFOMSG_LEN = 16;
 
 /** The kernel answers rtnetlink requests while handling our send; this only guards against the unforeseen. */
 const REQUEST_TIMEOUT_MS = 2000;
-const WATCH_TIMEOUT_MS = 200;
 /** Link events come in bursts (a lab starting); overruns would cost a resync. */
 const WATCH_RECEIVE_BUFFER = 1 << 20;
 
@@ -360,12 +361,15 @@ export function getLink(ifname: string): LinkState | undefined {
  * link comes as up: false). Receive errors go to `onError`; ENOBUFS there means events were lost, so
  * whoever cares should re-read the links it tracks with getLink.
  */
-export function watchLinks(onChange: (s: LinkState) => void, onError?: (e: Error) => void): LinkWatch {
+export function watchLinks(
+  poller: Poller,
+  onChange: (s: LinkState) => void,
+  onError?: (e: Error) => void,
+): LinkWatch {
   const report = onError ?? ((e: Error) => process.emitWarning(`link watch: ${e.message}`));
-  const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
   if (fd < 0) fail('socket(AF_NETLINK)');
   try {
-    setReceiveTimeout(fd, WATCH_TIMEOUT_MS);
     setIntOpt(fd, SOL_SOCKET, SO_RCVBUF, WATCH_RECEIVE_BUFFER, 'setsockopt(SO_RCVBUF)');
     const local = sockaddrNl(RTMGRP_LINK);
     if (bind(fd, local, local.length) < 0) fail('bind(netlink, RTMGRP_LINK)');
@@ -374,31 +378,28 @@ export function watchLinks(onChange: (s: LinkState) => void, onError?: (e: Error
     throw e;
   }
   const data = Buffer.alloc(65536);
-  const loop = new ReceiveLoop(
-    fd,
-    new MsgHdr(data),
-    'netlink RTMGRP_LINK',
-    (n) => {
-      for (const m of messages(data, n)) {
-        if (m.type !== RTM_NEWLINK && m.type !== RTM_DELLINK) continue;
-        const s = linkState(m);
-        if (!s) continue;
-        try {
-          onChange(s);
-        } catch (e) {
-          // One throwing callback must not hide the other links of the same datagram.
-          report(e instanceof Error ? e : new Error(String(e)));
-        }
+  const hdr = new MsgHdr(data);
+  const deliver = (n: number) => {
+    for (const m of messages(data, n)) {
+      if (m.type !== RTM_NEWLINK && m.type !== RTM_DELLINK) continue;
+      const s = linkState(m);
+      if (!s) continue;
+      try {
+        onChange(s);
+      } catch (e) {
+        // One throwing callback must not hide the other links of the same datagram.
+        report(e instanceof Error ? e : new Error(String(e)));
       }
-    },
-    report,
-  );
-  loop.start();
+    }
+  };
+  poller.add(fd, {
+    coalesceMs: 0,
+    drain: () => drainDatagrams(fd, hdr, 'netlink RTMGRP_LINK', deliver, report),
+  });
   let closing: Promise<void> | undefined;
   return {
     close() {
-      // Netlink sockets have no shutdown(): the pending receive ends at its SO_RCVTIMEO.
-      closing ??= loop.stop().then(() => {
+      closing ??= poller.remove(fd).then(() => {
         closeFd(fd);
       });
       return closing;

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Poller } from './poller.js';
 import { monotonicMs, PreciseTimers } from './timer.js';
 
-describe('PreciseTimers (timerfd)', () => {
+describe('PreciseTimers (timerfd, on a poller)', () => {
+  const poller = new Poller();
+  afterAll(() => poller.close());
   it('fires each callback once, in deadline order, never before its deadline; cancelled ones never', async () => {
-    const timers = new PreciseTimers();
+    const timers = new PreciseTimers(poller);
     const t0 = monotonicMs();
     const fired: { i: number; late: number }[] = [];
     const deadlines = [30, 5, 20, 10, 25, 15, 40, 35];
@@ -28,7 +31,7 @@ describe('PreciseTimers (timerfd)', () => {
   });
 
   it('a deadline in the past fires at once; a callback may schedule the next one', async () => {
-    const timers = new PreciseTimers();
+    const timers = new PreciseTimers(poller);
     const order: string[] = [];
     await new Promise<void>((resolve) => {
       timers.schedule(monotonicMs() - 100, () => {
@@ -44,7 +47,7 @@ describe('PreciseTimers (timerfd)', () => {
   });
 
   it('close() returns while nothing is scheduled (the blocked read is woken)', async () => {
-    const timers = new PreciseTimers();
+    const timers = new PreciseTimers(poller);
     const h = timers.schedule(monotonicMs() + 60_000, () => {});
     timers.cancel(h);
     const t = monotonicMs();

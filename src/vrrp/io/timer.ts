@@ -1,16 +1,22 @@
 import koffi, { type KoffiFunc } from 'koffi';
 import { close as closeFd, EAGAIN, EINTR, fail, SyscallError } from './libc.js';
+import type { Poller } from './poller.js';
 
 /**
- * Timers on the kernel's clock: one timerfd (CLOCK_MONOTONIC, absolute expiry) holds the earliest
- * deadline of a set, and a blocking read on libuv's pool returns the moment it expires. Node's own
- * setTimeout rounds to whole milliseconds and fires from a cached loop time, which is routinely 1 ms
- * (and under load tens of ms) late; VRRP at 10 ms intervals needs better. `monotonicMs()` reads the same
- * clock (process.hrtime is CLOCK_MONOTONIC), so deadlines and readings agree.
+ * Timers on the kernel's clock. Node's own setTimeout rounds to whole milliseconds and fires from a
+ * cached loop time, which is routinely 1 ms (and under load tens of ms) late; VRRP at 10 ms intervals
+ * needs better. One timerfd (CLOCK_MONOTONIC, absolute expiry) holds the earliest deadline less a short
+ * lead, and the speaker's poller (a blocking poll on libuv's pool) returns when it expires. That wake-up
+ * crosses two threads (pool thread, then the main loop), and on a busy machine either can wait for a
+ * CPU; so the last
+ * stretch is slept on the main thread itself (clock_nanosleep to the exact deadline: one wake-up, as a C
+ * daemon's epoll timeout would be). `monotonicMs()` reads the same clock (process.hrtime is
+ * CLOCK_MONOTONIC), so deadlines and readings agree.
  */
 
 const CLOCK_MONOTONIC = 1;
 const TFD_CLOEXEC = 0o2000000;
+const TFD_NONBLOCK = 0o4000;
 const TFD_TIMER_ABSTIME = 1;
 
 const libc = koffi.load('libc.so.6');
@@ -23,6 +29,39 @@ const timerfdSettime = libc.func(
 const read = libc.func('long read(int fd, void *buf, size_t count)') as KoffiFunc<
   (fd: number, buf: Buffer, count: number) => number
 >;
+const clockNanosleep = libc.func(
+  'int clock_nanosleep(int clockid, int flags, const void *request, void *remain)',
+) as KoffiFunc<(clock: number, flags: number, request: Buffer, remain: null) => number>;
+const sleepSpec = Buffer.alloc(16);
+
+/** Sleeps the calling thread until `atMs` on the monotonic clock. */
+function sleepUntil(atMs: number): void {
+  const ns = BigInt(Math.round(atMs * 1e6));
+  sleepSpec.writeBigInt64LE(ns / 1_000_000_000n, 0);
+  sleepSpec.writeBigInt64LE(ns % 1_000_000_000n, 8);
+  // EINTR (a signal) just ends the sleep early: the caller runs the timer a little early, never late.
+  clockNanosleep(CLOCK_MONOTONIC, TFD_TIMER_ABSTIME, sleepSpec, null);
+}
+
+const prctl = libc.func(
+  'int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)',
+) as KoffiFunc<(option: number, a2: number, a3: number, a4: number, a5: number) => number>;
+const PR_SET_TIMERSLACK = 29;
+
+/**
+ * The kernel may let a sleeping thread's timer run up to its "timer slack" late (50 µs by default) to
+ * batch wake-ups; a VRRP speaker's main thread asks for 1 ns. Best effort: a failure changes nothing else.
+ */
+export function reduceTimerSlack(): boolean {
+  return prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0) === 0;
+}
+
+/**
+ * How long before a deadline the pool thread wakes the main loop, which then sleeps the rest: longer
+ * than the hop usually takes (p99 ~0.4 ms measured here), short enough that the main thread is rarely
+ * blocked for long.
+ */
+export const DEFAULT_LEAD_MS = 1.5;
 
 /** CLOCK_MONOTONIC in milliseconds (fractional: nanosecond resolution). */
 export function monotonicMs(): number {
@@ -43,15 +82,18 @@ export class PreciseTimers {
   /** pending entries, earliest first */
   private queue: Entry[] = [];
   private armedAt: number | undefined;
-  private reading = false;
   private closing = false;
-  private closed?: () => void;
   private readonly spec = Buffer.alloc(32); // struct itimerspec: interval {sec, nsec}, value {sec, nsec}
   private readonly buf = Buffer.alloc(8);
 
-  constructor(private readonly onError: (e: Error) => void = (e) => process.emitWarning(e.message)) {
-    this.fd = timerfdCreate(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  constructor(
+    private readonly poller: Poller,
+    private readonly onError: (e: Error) => void = (e) => process.emitWarning(e.message),
+    private readonly leadMs = DEFAULT_LEAD_MS,
+  ) {
+    this.fd = timerfdCreate(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (this.fd < 0) fail('timerfd_create(CLOCK_MONOTONIC)');
+    poller.add(this.fd, { coalesceMs: 0, drain: () => this.expired() });
   }
 
   /** Runs `fn` at `atMs` on the monotonic clock (at once if that has passed). */
@@ -80,28 +122,22 @@ export class PreciseTimers {
     if (i === 0) this.arm();
   }
 
-  /** Resolves once the pending read has returned and the fd is closed. */
-  close(): Promise<void> {
-    if (this.closing) return Promise.resolve();
+  /** Stops: resolves once the poller has let go of the timerfd and it is closed. */
+  async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
     this.queue = [];
-    return new Promise((resolve) => {
-      this.closed = () => {
-        closeFd(this.fd);
-        resolve();
-      };
-      if (!this.reading) this.closed();
-      else this.setTime(1e-6); // expires at once: the blocked read returns
-    });
+    await this.poller.remove(this.fd);
+    closeFd(this.fd);
   }
 
   private arm(): void {
-    const next = this.queue[0]?.atMs;
+    const first = this.queue[0]?.atMs;
+    const next = first === undefined ? undefined : first - this.leadMs;
     if (next === this.armedAt) return;
     this.armedAt = next;
     // it_value 0 disarms; a deadline already past must still fire, so it becomes 1 ns.
     this.setTime(next === undefined ? 0 : Math.max(next, 1e-6));
-    if (next !== undefined) this.issue();
   }
 
   private setTime(atMs: number): void {
@@ -112,29 +148,27 @@ export class PreciseTimers {
     if (timerfdSettime(this.fd, TFD_TIMER_ABSTIME, this.spec, null) < 0) fail('timerfd_settime');
   }
 
-  private issue(): void {
-    if (this.reading) return;
-    this.reading = true;
-    read.async(this.fd, this.buf, 8, (err: unknown, n: number) => {
-      this.reading = false;
-      if (this.closing) {
-        this.closed?.();
-        return;
-      }
-      if (err) this.onError(err instanceof Error ? err : new Error(String(err)));
-      else if (n < 0) {
-        const errno = koffi.errno();
-        if (errno !== EAGAIN && errno !== EINTR) this.onError(new SyscallError('read(timerfd)', errno));
-      }
-      this.armedAt = undefined;
-      this.runDue();
-      this.arm();
-    });
+  /** The timerfd is readable: consume its count, run what is due, arm for what is next. */
+  private expired(): boolean {
+    if (read(this.fd, this.buf, 8) < 0) {
+      const errno = koffi.errno();
+      if (errno !== EAGAIN && errno !== EINTR) this.onError(new SyscallError('read(timerfd)', errno));
+    }
+    this.armedAt = undefined;
+    this.runDue();
+    if (!this.closing) this.arm();
+    return false;
   }
 
+  /** Runs what is due, sleeping on this thread to each deadline that is within the lead. */
   private runDue(): void {
-    const now = monotonicMs();
-    while (this.queue.length > 0 && (this.queue[0] as Entry).atMs <= now) {
+    for (;;) {
+      const first = this.queue[0];
+      if (!first || this.closing) return;
+      const wait = first.atMs - monotonicMs();
+      if (wait > this.leadMs) return;
+      if (wait > 0) sleepUntil(first.atMs);
+      if (this.queue[0] !== first) continue;
       const e = this.queue.shift() as Entry;
       e.live = false;
       try {

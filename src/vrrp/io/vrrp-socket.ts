@@ -7,6 +7,7 @@ import {
   bind,
   bindToDevice,
   close as closeFd,
+  drainDatagrams,
   fail,
   forEachCmsg,
   IP_ADD_MEMBERSHIP,
@@ -31,26 +32,24 @@ import {
   IPV6_UNICAST_HOPS,
   ifNameToIndex,
   MsgHdr,
-  ReceiveLoop,
   realtimeNs,
   rejectAll,
   SCM_TIMESTAMPNS,
-  SHUT_RD,
   SO_RCVBUF,
   SO_TIMESTAMPNS,
   SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
   SOCK_RAW,
   SOL_SOCKET,
   SyscallError,
   sendto,
   setIntOpt,
   setOpt,
-  setReceiveTimeout,
-  shutdown,
   sockaddrIn,
   sockaddrIn6,
   socket,
 } from './libc.js';
+import type { Poller } from './poller.js';
 import { monotonicMs } from './timer.js';
 
 export interface ReceivedPacket {
@@ -79,13 +78,22 @@ export interface VrrpSocket {
    * (about a millisecond of system calls). Failing here is not final: `send` tries again.
    */
   prepare(src: string): void;
-  /** resolves once the receive loop has stopped and the fd is closed; later calls get the same promise */
+  /** resolves once the poller let go of the fd and it is closed; later calls get the same promise */
   close(): Promise<void>;
+  /** reads and hands over what is queued now, before a timer decides on what it has heard */
+  drain(): void;
+  /**
+   * After a read, leave the socket unwatched this long: a burst of adverts costs one wake-up. Whatever
+   * arrives meanwhile keeps its kernel timestamp, and `drain` fetches it early when a timer needs it.
+   */
+  coalesceMs: number;
 }
 
 export interface VrrpSocketOptions {
   ifname: string;
   family: 4 | 6;
+  /** the speaker's one wait for all its descriptors */
+  poller: Poller;
   onPacket: (p: ReceivedPacket) => void;
   /** receive errors (not EAGAIN/EINTR) and exceptions thrown by onPacket; default: a process warning */
   onError?: (e: Error) => void;
@@ -93,8 +101,6 @@ export interface VrrpSocketOptions {
 
 /** IP precedence 6, "internetwork control" (DSCP CS6), as keepalived marks its adverts. */
 const TOS_NETWORK_CONTROL = 0xc0;
-/** Bounds each blocking receive on the pool thread: the longest close() can wait if shutdown() did not wake it. */
-const RECEIVE_TIMEOUT_MS = 200;
 /** Room for a burst of adverts from many routers; the kernel caps it at net.core.rmem_max. */
 const RECEIVE_BUFFER = 1 << 20;
 /** Largest IP datagram: anything shorter could arrive truncated. */
@@ -159,12 +165,15 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     opts.onError ?? ((e: Error) => process.emitWarning(`VRRP socket ${ifname}/v${family}: ${e.message}`));
   const ifindex = ifNameToIndex(ifname);
   if (!ifindex) fail(`if_nametoindex(${ifname})`);
-  const fd = socket(family === 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC, VRRP_PROTOCOL);
+  const fd = socket(
+    family === 4 ? AF_INET : AF_INET6,
+    SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+    VRRP_PROTOCOL,
+  );
   if (fd < 0) fail(`socket(AF_INET${family === 6 ? '6' : ''}, SOCK_RAW, 112)`);
 
   try {
     bindToDevice(fd, ifname);
-    setReceiveTimeout(fd, RECEIVE_TIMEOUT_MS);
     if (family === 4) {
       // struct ip_mreqn: group, local address (any), ifindex
       const mreqn = Buffer.alloc(12);
@@ -245,8 +254,8 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
           });
         };
 
-  const loop = new ReceiveLoop(fd, hdr, what, onDatagram, onError);
-  loop.start();
+  const watch = { coalesceMs: 0, drain: () => drainDatagrams(fd, hdr, what, onDatagram, onError) };
+  opts.poller.add(fd, watch);
 
   const group = sockaddrFor(family, family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6, ifindex);
   const senders = new Map<string, number>();
@@ -255,6 +264,12 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   return {
     ifname,
     family,
+    drain() {
+      if (!closing) watch.drain();
+    },
+    set coalesceMs(ms: number) {
+      watch.coalesceMs = ms;
+    },
     prepare(src: string) {
       if (closing || senders.has(src)) return;
       try {
@@ -276,15 +291,11 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       if (n !== message.length) throw new Error(`sendto(${what}): sent ${n} of ${message.length} octets`);
     },
     close() {
-      if (!closing) {
-        // Wakes the pool thread's recvmsg at once (it returns 0); SO_RCVTIMEO is the fallback.
-        shutdown(fd, SHUT_RD);
-        closing = loop.stop().then(() => {
-          closeFd(fd);
-          for (const sfd of senders.values()) closeFd(sfd);
-          senders.clear();
-        });
-      }
+      closing ??= opts.poller.remove(fd).then(() => {
+        closeFd(fd);
+        for (const sfd of senders.values()) closeFd(sfd);
+        senders.clear();
+      });
       return closing;
     },
   };

@@ -1,0 +1,366 @@
+// tsvrrpd beside keepalived, measured in the same run on the same machine (compare the two columns; the
+// machine is shared and noisy, so single numbers move between runs):
+//   jitter      advert period error (|period − advert_int|) of a lone master, p50/p99, from the pcap,
+//               at advert_int 1 s (v2) and 0.01 s (v3); both daemons in one lab, measured at once
+//   failover    backup's takeover after a master crash, minus the RFC Master_Down_Interval, from the pcap
+//               (v2 1 s and v3 0.1 s; N crashes each)
+//   spurious    a v3 pair at advert_int 0.01 s left alone for 60 s: transitions after the election
+//   scale       255 instances (VRIDs 1-255 on one interface, 1 s) on a master and a backup: CPU seconds
+//               per minute and RSS
+// Run as root: npm run build && node bench/tsvrrpd.mjs [--quick] [--json FILE]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { down } from '../dist/src/lab/down.js';
+import { processTree } from '../dist/src/lab/proc.js';
+import { up } from '../dist/src/lab/up.js';
+import { runScenario } from '../dist/src/scenario/run.js';
+import { masterDownMs } from '../dist/src/timeline/expect.js';
+import { masterSpans } from '../dist/src/timeline/timeline.js';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+});
+const QUICK = values.quick;
+const IMPLS = ['keepalived', 'tsvrrpd'];
+const work = mkdtempSync(join(tmpdir(), 'vrrp-harness-tsvrrpd-bench-'));
+const results = {};
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : Number.NaN;
+};
+const median = (xs) => pct(xs, 50);
+const f = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+/** keepalived.conf text for instances on eth0. */
+function conf(instances, { version, advertInt }) {
+  return instances
+    .map(
+      ({ vrid, priority, vip }) => `vrrp_instance VI_${vrid} {
+    state BACKUP
+    interface eth0
+    virtual_router_id ${vrid}
+    priority ${priority}
+    advert_int ${advertInt}
+    version ${version}
+    virtual_ipaddress {
+        ${vip}
+    }
+}
+`,
+    )
+    .join('');
+}
+
+/**
+ * One lab per implementation, same address plan (198.51.100.0/24 and 203.0.113.0/24 on each router's
+ * eth0, one segment): labs are separate namespaces, so the two can run side by side and be measured in
+ * the same window. `routers`: [{ node, index, instances: [{ vrid, priority, vip }] }]
+ */
+function writeLab(name, impl, routers, opts) {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const lines = [`name: ${name}`, 'segments:', '  lan: {}', 'nodes:'];
+  for (const r of routers) {
+    writeFileSync(join(dir, `${r.node}.conf`), conf(r.instances, opts));
+    lines.push(
+      `  ${r.node}:`,
+      `    interfaces: { eth0: { addresses: [198.51.100.${r.index}/24, 203.0.113.${r.index}/24], mac: "02:00:00:00:0${r.index}:01" } }`,
+      `    vrrp: { config: ${r.node}.conf, impl: ${impl} }`,
+    );
+  }
+  lines.push('links:', ...routers.map((r) => `  - endpoints: [${r.node}:eth0, lan]`));
+  const file = join(dir, 'lab.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** VRID 1-250 → 198.51.100.3-252, 251-255 → 203.0.113.3-7: clear of the routers' own .1 and .2 */
+const vipOf = (vrid) => (vrid <= 250 ? `198.51.100.${vrid + 2}` : `203.0.113.${vrid - 248}`);
+const tag = (impl) => (impl === 'keepalived' ? 'ka' : 'ts');
+
+async function observe(file, name, ms, steps = [], until = []) {
+  await down(name).catch(() => {});
+  const { state } = await up({ file, name, graceMs: 30_000 });
+  try {
+    const spec = {
+      name,
+      title: name,
+      probes: [],
+      steps,
+      expectHolders: until,
+      deadlineMs: 30_000,
+      observeMs: ms,
+    };
+    return { state, r: await runScenario(state, spec, join(work, 'out')) };
+  } finally {
+    await down(name);
+  }
+}
+
+/** Both implementations at once, each in its own lab: the same window, the same machine noise. */
+const sideBySide = (fn) =>
+  Promise.all(IMPLS.map(fn)).then((rs) => Object.fromEntries(IMPLS.map((i, k) => [i, rs[k]])));
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Advert period jitter of a lone master
+
+async function jitter(version, advertInt, seconds) {
+  return sideBySide(async (impl) => {
+    const name = `jit${version}-${tag(impl)}`;
+    const file = writeLab(
+      name,
+      impl,
+      [{ node: 'm', index: 1, instances: [{ vrid: 10, priority: 200, vip: vipOf(10) }] }],
+      {
+        version,
+        advertInt,
+      },
+    );
+    const { r } = await observe(file, name, seconds * 1000);
+    const adverts = r.events.filter((e) => e.type === 'advert' && e.node === 'm' && e.priority > 0);
+    // the first second belongs to the election and the GARP bursts: skip it
+    const steady = adverts.filter((e) => e.tUs - (adverts[0]?.tUs ?? 0) > 1_000_000);
+    const errs = [];
+    for (let k = 1; k < steady.length; k++) {
+      errs.push(Math.abs((steady[k].tUs - steady[k - 1].tUs) / 1000 - advertInt * 1000));
+    }
+    return { periods: errs.length, p50: median(errs), p99: pct(errs, 99), max: Math.max(...errs) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. Failover latency after a crash, against Master_Down_Interval
+
+async function failover(version, advertInt, crashes) {
+  const out = {};
+  // One after the other: a crash and a recovery in one lab should not disturb the other's timers.
+  for (const impl of IMPLS) {
+    const name = `fo${version}-${tag(impl)}`;
+    const vip = vipOf(20);
+    const file = writeLab(
+      name,
+      impl,
+      [
+        { node: 'r1', index: 1, instances: [{ vrid: 20, priority: 150, vip }] },
+        { node: 'r2', index: 2, instances: [{ vrid: 20, priority: 100, vip }] },
+      ],
+      { version, advertInt },
+    );
+    const steps = [];
+    for (let k = 0; k < crashes; k++) {
+      steps.push(
+        { at: 0, kind: 'host-crash', target: 'r1', until: [{ address: vip, node: 'r2' }] },
+        { at: 0, kind: 'host-recover', target: 'r1', until: [{ address: vip, node: 'r1' }] },
+      );
+    }
+    const { r } = await observe(file, name, 500, steps, [{ address: vip, node: 'r1' }]);
+    const mdi = masterDownMs(version, 100, advertInt * 1000);
+    const crashIds = new Set(r.faults.filter((x) => x.kind === 'host-crash').map((x) => x.id));
+    const errs = r.handovers
+      .filter((h) => crashIds.has(h.faultId) && h.to === 'r2' && h.silenceMs !== undefined)
+      .map((h) => h.silenceMs - mdi);
+    out[impl] = {
+      crashes: errs.length,
+      mdi,
+      median: median(errs),
+      min: Math.min(...errs),
+      max: Math.max(...errs),
+      errs,
+    };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3. Spurious transitions at advert_int 0.01 s
+
+async function spurious(seconds) {
+  return sideBySide(async (impl) => {
+    const name = `spur-${tag(impl)}`;
+    const vip = vipOf(30);
+    const file = writeLab(
+      name,
+      impl,
+      [
+        { node: 'a', index: 1, instances: [{ vrid: 30, priority: 150, vip }] },
+        { node: 'b', index: 2, instances: [{ vrid: 30, priority: 100, vip }] },
+      ],
+      { version: 3, advertInt: 0.01 },
+    );
+    const { r } = await observe(file, name, seconds * 1000);
+    const end = r.events.at(-1)?.tUs ?? 0;
+    const spans = masterSpans(r.events, 30, end);
+    const electedAt = spans.find((x) => x.node === 'a')?.firstAdvertUs ?? 0;
+    // What the daemons say: state changes after each one's first (init) transitions.
+    const said = (node) => {
+      const text = readFileSync(join(r.artifacts, `${node}-${impl}.log`), 'utf8');
+      const re = impl === 'tsvrrpd' ? /event=transition .*to=(\w+)/g : /Entering (\w+) STATE/g;
+      return [...text.matchAll(re)].map((m) => m[1].toLowerCase());
+    };
+    const a = said('a');
+    const b = said('b');
+    return {
+      seconds,
+      adverts: r.events.filter((e) => e.type === 'advert' && e.node === 'a').length,
+      // the elected master's own: backup (init) then master, and nothing more; the backup's: backup (init) only
+      transitions: Math.max(0, a.length - 2) + Math.max(0, b.length - 1),
+      // from the captures: the backup advertising after the election means it took over
+      backupAdverts: r.events.filter(
+        (e) => e.type === 'advert' && e.node === 'b' && e.tUs > electedAt + 100_000,
+      ).length,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 4. 255 instances: CPU and memory
+
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks
+}
+function rssKb(pid) {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+  return m ? Number(m[1]) : 0;
+}
+
+async function scale(seconds) {
+  const all = (priority) =>
+    Array.from({ length: 255 }, (_, k) => ({ vrid: k + 1, priority, vip: vipOf(k + 1) }));
+  const labs = IMPLS.map((impl) => ({
+    impl,
+    name: `scale-${tag(impl)}`,
+    file: writeLab(
+      `scale-${tag(impl)}`,
+      impl,
+      [
+        { node: 'm', index: 1, instances: all(150) },
+        { node: 'b', index: 2, instances: all(100) },
+      ],
+      { version: 2, advertInt: 1 },
+    ),
+  }));
+  for (const l of labs) await down(l.name).catch(() => {});
+  const states = await Promise.all(
+    labs.map((l) => up({ file: l.file, name: l.name, graceMs: 30_000 }).then((x) => x.state)),
+  );
+  try {
+    const sample = async () => {
+      const out = [];
+      for (const [k, state] of states.entries()) {
+        for (const p of state.processes.filter((x) => x.role === 'speaker')) {
+          const tree = await processTree(p.pid);
+          out.push({
+            impl: labs[k].impl,
+            role: p.node === 'm' ? 'master' : 'backup',
+            ticks: tree.reduce((a, pid) => a + cpuTicks(pid), 0),
+            rssKb: tree.reduce((a, pid) => a + rssKb(pid), 0),
+          });
+        }
+      }
+      return out;
+    };
+    const a = await sample();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000)); // the measurement window itself
+    const b = await sample();
+    const wall = (performance.now() - t0) / 1000;
+    return b.map((x, k) => ({
+      impl: x.impl,
+      role: x.role,
+      cpuSecondsPerMinute: ((x.ticks - a[k].ticks) / 100 / wall) * 60, // USER_HZ 100
+      rssMb: x.rssKb / 1024,
+    }));
+  } finally {
+    for (const l of labs) await down(l.name);
+  }
+}
+
+try {
+  const t = (s) => (QUICK ? Math.max(5, Math.round(s / 6)) : s);
+  console.log('jitter at 1 s (v2) ...');
+  results.jitter1s = await jitter(2, 1, t(120));
+  console.log(JSON.stringify(results.jitter1s));
+  console.log('jitter at 0.01 s (v3) ...');
+  results.jitter10ms = await jitter(3, 0.01, t(30));
+  console.log(JSON.stringify(results.jitter10ms));
+  console.log('failover v2 1 s ...');
+  results.failoverV2 = await failover(2, 1, QUICK ? 3 : 10);
+  console.log(JSON.stringify(results.failoverV2));
+  console.log('failover v3 0.1 s ...');
+  results.failoverV3 = await failover(3, 0.1, QUICK ? 5 : 20);
+  console.log(JSON.stringify(results.failoverV3));
+  console.log('60 s at 0.01 s ...');
+  results.spurious = await spurious(t(60));
+  console.log(JSON.stringify(results.spurious));
+  console.log('255 instances ...');
+  results.scale = await scale(t(60));
+  console.log(JSON.stringify(results.scale));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const lines = [
+  row(['measure', 'keepalived', 'tsvrrpd', 'target (tsvrrpd)']),
+  row(['---', '---', '---', '---']),
+];
+const both = (fn) => IMPLS.map((i) => fn(i));
+lines.push(
+  row([
+    'advert period error at 1 s, p50 / p99 (ms)',
+    ...both(
+      (i) =>
+        `${f(results.jitter1s[i].p50)} / ${f(results.jitter1s[i].p99)} (${results.jitter1s[i].periods} periods)`,
+    ),
+    'p99 ≤ 1 ms',
+  ]),
+  row([
+    'advert period error at 0.01 s, p50 / p99 (ms)',
+    ...both(
+      (i) =>
+        `${f(results.jitter10ms[i].p50)} / ${f(results.jitter10ms[i].p99)} (${results.jitter10ms[i].periods} periods)`,
+    ),
+    '–',
+  ]),
+  row([
+    'takeover − MDI after a crash, v2 1 s, median [min, max] (ms)',
+    ...both(
+      (i) =>
+        `${f(results.failoverV2[i].median, 2)} [${f(results.failoverV2[i].min, 2)}, ${f(results.failoverV2[i].max, 2)}] (${results.failoverV2[i].crashes})`,
+    ),
+    'within 2 ms, ≤ keepalived',
+  ]),
+  row([
+    'takeover − MDI after a crash, v3 0.1 s, median [min, max] (ms)',
+    ...both(
+      (i) =>
+        `${f(results.failoverV3[i].median, 2)} [${f(results.failoverV3[i].min, 2)}, ${f(results.failoverV3[i].max, 2)}] (${results.failoverV3[i].crashes})`,
+    ),
+    'within 2 ms, ≤ keepalived',
+  ]),
+  row([
+    `state changes after the election, ${results.spurious.keepalived.seconds} s at 0.01 s (v3)`,
+    ...both(
+      (i) =>
+        `${results.spurious[i].transitions} (backup adverts: ${results.spurious[i].backupAdverts}; ${results.spurious[i].adverts} adverts)`,
+    ),
+    '0',
+  ]),
+);
+for (const role of ['master', 'backup']) {
+  const pick = (impl) => results.scale.find((x) => x.impl === impl && x.role === role);
+  lines.push(
+    row([
+      `255 instances, ${role}: CPU s/min, RSS (MB)`,
+      ...both((i) => `${f(pick(i).cpuSecondsPerMinute, 2)} s, ${f(pick(i).rssMb, 1)} MB`),
+      'CPU ≤ 1.5× keepalived',
+    ]),
+  );
+}
+console.log(`\n${lines.join('\n')}`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
