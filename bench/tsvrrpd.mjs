@@ -7,7 +7,7 @@
 //   spurious    a v3 pair at advert_int 0.01 s left alone for 60 s: transitions after the election
 //   scale       255 instances (VRIDs 1-255 on one interface, 1 s) on a master and a backup: CPU seconds
 //               per minute and RSS
-// Run as root: npm run build && node bench/tsvrrpd.mjs [--quick] [--json FILE]
+// Run as root: npm run build && node bench/tsvrrpd.mjs [--quick] [--only jitter,failover,spurious,scale] [--json FILE]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,11 @@ import { masterDownMs } from '../dist/src/timeline/expect.js';
 import { masterSpans } from '../dist/src/timeline/timeline.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    only: { type: 'string', default: 'jitter,failover,spurious,scale' },
+  },
 });
 const QUICK = values.quick;
 const IMPLS = ['keepalived', 'tsvrrpd'];
@@ -282,83 +286,77 @@ async function scale(seconds) {
 
 try {
   const t = (s) => (QUICK ? Math.max(5, Math.round(s / 6)) : s);
-  console.log('jitter at 1 s (v2) ...');
-  results.jitter1s = await jitter(2, 1, t(120));
-  console.log(JSON.stringify(results.jitter1s));
-  console.log('jitter at 0.01 s (v3) ...');
-  results.jitter10ms = await jitter(3, 0.01, t(30));
-  console.log(JSON.stringify(results.jitter10ms));
-  console.log('failover v2 1 s ...');
-  results.failoverV2 = await failover(2, 1, QUICK ? 3 : 10);
-  console.log(JSON.stringify(results.failoverV2));
-  console.log('failover v3 0.1 s ...');
-  results.failoverV3 = await failover(3, 0.1, QUICK ? 5 : 20);
-  console.log(JSON.stringify(results.failoverV3));
-  console.log('60 s at 0.01 s ...');
-  results.spurious = await spurious(t(60));
-  console.log(JSON.stringify(results.spurious));
-  console.log('255 instances ...');
-  results.scale = await scale(t(60));
-  console.log(JSON.stringify(results.scale));
+  const only = new Set(values.only.split(','));
+  const step = async (key, part, label, fn) => {
+    if (!only.has(part)) return;
+    console.log(`${label} ...`);
+    results[key] = await fn();
+    console.log(JSON.stringify(results[key]));
+  };
+  await step('jitter1s', 'jitter', 'jitter at 1 s (v2)', () => jitter(2, 1, t(120)));
+  await step('jitter10ms', 'jitter', 'jitter at 0.01 s (v3)', () => jitter(3, 0.01, t(30)));
+  await step('failoverV2', 'failover', 'failover v2 1 s', () => failover(2, 1, QUICK ? 3 : 10));
+  await step('failoverV3', 'failover', 'failover v3 0.1 s', () => failover(3, 0.1, QUICK ? 5 : 20));
+  await step('spurious', 'spurious', '60 s at 0.01 s', () => spurious(t(60)));
+  await step('scale', 'scale', '255 instances', () => scale(t(60)));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
+const both = (fn) => IMPLS.map((i) => fn(i));
 const lines = [
   row(['measure', 'keepalived', 'tsvrrpd', 'target (tsvrrpd)']),
   row(['---', '---', '---', '---']),
 ];
-const both = (fn) => IMPLS.map((i) => fn(i));
-lines.push(
-  row([
-    'advert period error at 1 s, p50 / p99 (ms)',
-    ...both(
-      (i) =>
-        `${f(results.jitter1s[i].p50)} / ${f(results.jitter1s[i].p99)} (${results.jitter1s[i].periods} periods)`,
-    ),
-    'p99 ≤ 1 ms',
-  ]),
-  row([
-    'advert period error at 0.01 s, p50 / p99 (ms)',
-    ...both(
-      (i) =>
-        `${f(results.jitter10ms[i].p50)} / ${f(results.jitter10ms[i].p99)} (${results.jitter10ms[i].periods} periods)`,
-    ),
-    '–',
-  ]),
-  row([
-    'takeover − MDI after a crash, v2 1 s, median [min, max] (ms)',
-    ...both(
-      (i) =>
-        `${f(results.failoverV2[i].median, 2)} [${f(results.failoverV2[i].min, 2)}, ${f(results.failoverV2[i].max, 2)}] (${results.failoverV2[i].crashes})`,
-    ),
-    'within 2 ms, ≤ keepalived',
-  ]),
-  row([
-    'takeover − MDI after a crash, v3 0.1 s, median [min, max] (ms)',
-    ...both(
-      (i) =>
-        `${f(results.failoverV3[i].median, 2)} [${f(results.failoverV3[i].min, 2)}, ${f(results.failoverV3[i].max, 2)}] (${results.failoverV3[i].crashes})`,
-    ),
-    'within 2 ms, ≤ keepalived',
-  ]),
-  row([
-    `state changes after the election, ${results.spurious.keepalived.seconds} s at 0.01 s (v3)`,
-    ...both(
-      (i) =>
-        `${results.spurious[i].transitions} (backup adverts: ${results.spurious[i].backupAdverts}; ${results.spurious[i].adverts} adverts)`,
-    ),
-    '0',
-  ]),
-);
-for (const role of ['master', 'backup']) {
-  const pick = (impl) => results.scale.find((x) => x.impl === impl && x.role === role);
+const jitterRow = (key, label, target) => {
+  const j = results[key];
+  if (j)
+    lines.push(
+      row([
+        label,
+        ...both((i) => `${f(j[i].p50)} / ${f(j[i].p99)} (max ${f(j[i].max)}; ${j[i].periods} periods)`),
+        target,
+      ]),
+    );
+};
+const failoverRow = (key, label) => {
+  const x = results[key];
+  if (x) {
+    lines.push(
+      row([
+        label,
+        ...both(
+          (i) => `${f(x[i].median, 2)} [${f(x[i].min, 2)}, ${f(x[i].max, 2)}] (${x[i].crashes} crashes)`,
+        ),
+        'within 2 ms, ≤ keepalived',
+      ]),
+    );
+  }
+};
+jitterRow('jitter1s', 'advert period error at 1 s (v2), p50 / p99 (ms)', 'p99 ≤ 1 ms');
+jitterRow('jitter10ms', 'advert period error at 0.01 s (v3), p50 / p99 (ms)', '–');
+failoverRow('failoverV2', 'takeover − MDI after a crash, v2 1 s, median [min, max] (ms)');
+failoverRow('failoverV3', 'takeover − MDI after a crash, v3 0.1 s, median [min, max] (ms)');
+if (results.spurious) {
+  const x = results.spurious;
   lines.push(
     row([
-      `255 instances, ${role}: CPU s/min, RSS (MB)`,
+      `state changes after the election, ${x.keepalived.seconds} s at 0.01 s (v3)`,
+      ...both((i) => `${x[i].transitions} (backup adverts: ${x[i].backupAdverts}; ${x[i].adverts} adverts)`),
+      '0',
+    ]),
+  );
+}
+for (const role of ['master', 'backup']) {
+  const pick = (impl) => results.scale?.find((x) => x.impl === impl && x.role === role);
+  if (!pick('tsvrrpd')) continue;
+  const ratio = pick('tsvrrpd').cpuSecondsPerMinute / pick('keepalived').cpuSecondsPerMinute;
+  lines.push(
+    row([
+      `255 instances (v2, 1 s), ${role}: CPU s/min, RSS`,
       ...both((i) => `${f(pick(i).cpuSecondsPerMinute, 2)} s, ${f(pick(i).rssMb, 1)} MB`),
-      'CPU ≤ 1.5× keepalived',
+      `CPU ≤ 1.5× keepalived (${f(ratio, 2)}×)`,
     ]),
   );
 }
