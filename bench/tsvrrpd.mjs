@@ -8,16 +8,16 @@
 //   scale       255 instances (VRIDs 1-255 on one interface, 1 s) on a master and a backup: CPU seconds
 //               per minute and RSS
 // Run as root: npm run build && node bench/tsvrrpd.mjs [--quick] [--only jitter,failover,spurious,scale] [--json FILE]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { down } from '../dist/src/lab/down.js';
 import { processTree } from '../dist/src/lab/proc.js';
 import { up } from '../dist/src/lab/up.js';
+import { vipHolders } from '../dist/src/lab/vips.js';
 import { runScenario } from '../dist/src/scenario/run.js';
 import { masterDownMs } from '../dist/src/timeline/expect.js';
-import { masterSpans } from '../dist/src/timeline/timeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -194,28 +194,38 @@ async function spurious(seconds) {
       ],
       { version: 3, advertInt: 0.01 },
     );
-    const { r } = await observe(file, name, seconds * 1000);
-    const end = r.events.at(-1)?.tUs ?? 0;
-    const spans = masterSpans(r.events, 30, end);
-    const electedAt = spans.find((x) => x.node === 'a')?.firstAdvertUs ?? 0;
-    // What the daemons say: state changes after each one's first (init) transitions.
-    const said = (node) => {
-      const text = readFileSync(join(r.artifacts, `${node}-${impl}.log`), 'utf8');
-      const re = impl === 'tsvrrpd' ? /event=transition .*to=(\w+)/g : /Entering (\w+) STATE/g;
-      return [...text.matchAll(re)].map((m) => m[1].toLowerCase());
-    };
-    const a = said('a');
-    const b = said('b');
-    return {
-      seconds,
-      adverts: r.events.filter((e) => e.type === 'advert' && e.node === 'a').length,
-      // the elected master's own: backup (init) then master, and nothing more; the backup's: backup (init) only
-      transitions: Math.max(0, a.length - 2) + Math.max(0, b.length - 1),
-      // from the captures: the backup advertising after the election means it took over
-      backupAdverts: r.events.filter(
-        (e) => e.type === 'advert' && e.node === 'b' && e.tUs > electedAt + 100_000,
-      ).length,
-    };
+    await down(name).catch(() => {});
+    const { state } = await up({ file, name });
+    try {
+      // Only what happens after the election counts: the logs from here on, the adverts from here on.
+      const logs = state.processes.filter((p) => p.role === 'speaker');
+      const from = new Map(logs.map((p) => [p.node, statSync(p.log).size]));
+      const startUs = Date.now() * 1000;
+      const spec = {
+        name,
+        title: name,
+        probes: [],
+        steps: [],
+        expectHolders: [],
+        deadlineMs: 1000,
+        observeMs: seconds * 1000,
+      };
+      const r = await runScenario(state, spec, join(work, 'out'));
+      const re = impl === 'tsvrrpd' ? /event=transition /g : /Entering \w+ STATE/g;
+      const changes = logs.map((p) => {
+        const text = readFileSync(p.log, 'utf8').slice(from.get(p.node));
+        return [...text.matchAll(re)].length;
+      });
+      const after = r.events.filter((e) => e.type === 'advert' && e.tUs > startUs);
+      return {
+        seconds,
+        adverts: after.filter((e) => e.node === 'a').length,
+        transitions: changes.reduce((x, y) => x + y, 0),
+        backupAdverts: after.filter((e) => e.node === 'b').length,
+      };
+    } finally {
+      await down(name);
+    }
   });
 }
 
@@ -249,9 +259,15 @@ async function scale(seconds) {
     ),
   }));
   for (const l of labs) await down(l.name).catch(() => {});
-  const states = await Promise.all(
-    labs.map((l) => up({ file: l.file, name: l.name, graceMs: 30_000 }).then((x) => x.state)),
+  // Both up (without waiting for 255 elections: whether and when they settle is part of the result), a
+  // warm-up, then one measurement window for all four daemons.
+  const states = [];
+  for (const l of labs) states.push((await up({ file: l.file, name: l.name, waitForElection: false })).state);
+  const speakers = states.flatMap((st, k) =>
+    st.processes.filter((x) => x.role === 'speaker').map((p) => ({ p, impl: labs[k].impl, state: st })),
   );
+  await new Promise((r) => setTimeout(r, 20_000)); // warm-up: the elections and their GARP bursts
+  const logFrom = new Map(speakers.map(({ p }) => [p.log, statSync(p.log).size]));
   try {
     const sample = async () => {
       const out = [];
@@ -273,11 +289,28 @@ async function scale(seconds) {
     await new Promise((r) => setTimeout(r, seconds * 1000)); // the measurement window itself
     const b = await sample();
     const wall = (performance.now() - t0) / 1000;
+    // State changes during the window (a settled pair has none), and who holds the VIPs at its end.
+    const changes = {};
+    for (const { p, impl } of speakers) {
+      const re = impl === 'tsvrrpd' ? /event=transition /g : /Entering \w+ STATE/g;
+      const text = readFileSync(p.log, 'utf8').slice(logFrom.get(p.log));
+      changes[`${impl}/${p.node}`] = [...text.matchAll(re)].length;
+    }
+    const onMaster = {};
+    for (const [k, st] of states.entries()) {
+      const h = await vipHolders(
+        st.nodes.filter((n) => n.name === 'm' || n.name === 'b'),
+        Array.from({ length: 255 }, (_, v) => vipOf(v + 1)),
+      );
+      onMaster[labs[k].impl] = [...h.values()].filter((x) => x.join() === 'm').length;
+    }
     return b.map((x, k) => ({
       impl: x.impl,
       role: x.role,
       cpuSecondsPerMinute: ((x.ticks - a[k].ticks) / 100 / wall) * 60, // USER_HZ 100
       rssMb: x.rssKb / 1024,
+      stateChanges: changes[`${x.impl}/${x.role === 'master' ? 'm' : 'b'}`],
+      vipsOnMaster: onMaster[x.impl],
     }));
   } finally {
     for (const l of labs) await down(l.name);
@@ -355,7 +388,10 @@ for (const role of ['master', 'backup']) {
   lines.push(
     row([
       `255 instances (v2, 1 s), ${role}: CPU s/min, RSS`,
-      ...both((i) => `${f(pick(i).cpuSecondsPerMinute, 2)} s, ${f(pick(i).rssMb, 1)} MB`),
+      ...both(
+        (i) =>
+          `${f(pick(i).cpuSecondsPerMinute, 2)} s, ${f(pick(i).rssMb, 1)} MB; ${pick(i).stateChanges} state changes, ${pick(i).vipsOnMaster}/255 VIPs on the master at the end`,
+      ),
       `CPU ≤ 1.5× keepalived (${f(ratio, 2)}×)`,
     ]),
   );

@@ -107,6 +107,24 @@ describe('validateTopology: valid topologies', () => {
     expect(t.endpoints.get('web1|10.5.247.10:5432')).toEqual({ address: '10.5.247.10', port: 5432 });
   });
 
+  it('--impl picks speakers per node over the file; naming a node without vrrp or no node at all is an error', async () => {
+    const loaded = await loadTopology(POST);
+    const mixed = await validateTopology(loaded, {
+      impl: { all: 'tsvrrpd', nodes: { proxy2: 'keepalived' } },
+    });
+    expect([mixed.vrrp.get('proxy1')?.impl, mixed.vrrp.get('proxy2')?.impl]).toEqual([
+      'tsvrrpd',
+      'keepalived',
+    ]);
+    const bad = await validateTopology(loaded, {
+      impl: { nodes: { web1: 'tsvrrpd', proxy9: 'tsvrrpd' } },
+    }).catch((e: InputErrors) => e.errors.map((x) => x.message));
+    expect(bad).toEqual([
+      "--impl: node 'web1' runs no VRRP speaker (nodes with vrrp: proxy1, proxy2)",
+      `--impl: no node 'proxy9' in ${POST} (nodes with vrrp: proxy1, proxy2)`,
+    ]);
+  });
+
   it('links two nodes point-to-point', async () => {
     const t = await validate(yaml('name: t', ...nodes, 'links:', '  - endpoints: [a:eth0, b:eth0]'));
     expect(t.ifaces.get('a')?.get('eth0')?.peer).toEqual({ node: 'b', iface: 'eth0' });
