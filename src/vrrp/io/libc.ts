@@ -14,6 +14,7 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOL_SOCKET = 1;
 export const SO_RCVBUF = 8;
+export const SO_RCVBUFFORCE = 33;
 export const SO_RCVTIMEO = 20;
 export const SO_BINDTODEVICE = 25;
 export const SO_ATTACH_FILTER = 26;
@@ -136,6 +137,17 @@ export function setIntOpt(fd: number, level: number, name: number, value: number
 
 export function setOpt(fd: number, level: number, name: number, value: Buffer, what: string): void {
   if (setsockopt(fd, level, name, value, value.length) < 0) fail(what);
+}
+
+/**
+ * A receive buffer of `bytes`: SO_RCVBUFFORCE goes past net.core.rmem_max (root, or CAP_NET_ADMIN, as
+ * a VRRP speaker is); without the privilege, SO_RCVBUF gets what the cap allows.
+ */
+export function setReceiveBuffer(fd: number, bytes: number): void {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(bytes);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, b, 4) === 0) return;
+  setIntOpt(fd, SOL_SOCKET, SO_RCVBUF, bytes, 'setsockopt(SO_RCVBUF)');
 }
 
 /** SO_RCVTIMEO: bounds every blocking receive, so a receive loop notices close() within `ms`. */

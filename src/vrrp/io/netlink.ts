@@ -16,15 +16,13 @@ import {
   NETLINK_EXT_ACK,
   NETLINK_ROUTE,
   recv,
-  SO_RCVBUF,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_RAW,
   SOL_NETLINK,
-  SOL_SOCKET,
   SyscallError,
   sendto,
-  setIntOpt,
+  setReceiveBuffer,
   setReceiveTimeout,
   setsockopt,
   sockaddrNl,
@@ -370,7 +368,7 @@ export function watchLinks(
   const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
   if (fd < 0) fail('socket(AF_NETLINK)');
   try {
-    setIntOpt(fd, SOL_SOCKET, SO_RCVBUF, WATCH_RECEIVE_BUFFER, 'setsockopt(SO_RCVBUF)');
+    setReceiveBuffer(fd, WATCH_RECEIVE_BUFFER);
     const local = sockaddrNl(RTMGRP_LINK);
     if (bind(fd, local, local.length) < 0) fail('bind(netlink, RTMGRP_LINK)');
   } catch (e) {

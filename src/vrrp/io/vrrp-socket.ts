@@ -35,7 +35,6 @@ import {
   realtimeNs,
   rejectAll,
   SCM_TIMESTAMPNS,
-  SO_RCVBUF,
   SO_TIMESTAMPNS,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
@@ -45,6 +44,7 @@ import {
   sendto,
   setIntOpt,
   setOpt,
+  setReceiveBuffer,
   sockaddrIn,
   sockaddrIn6,
   socket,
@@ -101,7 +101,7 @@ export interface VrrpSocketOptions {
 
 /** IP precedence 6, "internetwork control" (DSCP CS6), as keepalived marks its adverts. */
 const TOS_NETWORK_CONTROL = 0xc0;
-/** Room for a burst of adverts from many routers; the kernel caps it at net.core.rmem_max. */
+/** Room for a burst of adverts from many routers (255 at once from one master): forced past rmem_max. */
 const RECEIVE_BUFFER = 1 << 20;
 /** Largest IP datagram: anything shorter could arrive truncated. */
 const DATAGRAM_MAX = 65535;
@@ -190,7 +190,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       setIntOpt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, 'setsockopt(IPV6_RECVPKTINFO)');
       // No IPV6_CHECKSUM: the kernel would then drop bad checksums unseen, and we count them.
     }
-    setIntOpt(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER, 'setsockopt(SO_RCVBUF)');
+    setReceiveBuffer(fd, RECEIVE_BUFFER);
     // Timers restart from when an advert arrived, not from when the event loop got to it.
     setIntOpt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, 'setsockopt(SO_TIMESTAMPNS)');
   } catch (e) {
