@@ -12,11 +12,14 @@ export interface Window {
 
 /**
  * Tolerance for timings read from capture timestamps on veth: the kernel stamps both packets, so what is
- * left is the daemon's own scheduling (keepalived's timer thread on a loaded 2-core machine: measured
- * 1.2 ms late here, rarely more than a few ms) and veth/bridge latency (tens of µs). 25 ms late covers a
- * busy CI machine with a margin; 5 ms early covers timer rounding. Both are stated in every verdict.
+ * left is the daemon's own scheduling and veth/bridge latency (tens of µs). Measured on the 2-core machine
+ * (bench/tsvrrpd.mjs, 30 crashes per daemon): tsvrrpd +0.3 to +2.2 ms; keepalived usually +1 to +5 ms,
+ * but up to +37 ms while other labs load the machine (and +26 ms once in the full suite). 50 ms late
+ * covers that; it is still half the shortest interval the suites use (0.1 s), so a timer that ran from
+ * the wrong advert (one interval off) cannot pass. 5 ms early covers timer rounding. Both are stated in
+ * every verdict.
  */
-export const TOLERANCE = { earlyMs: 5, lateMs: 25 };
+export const TOLERANCE = { earlyMs: 5, lateMs: 50 };
 
 /**
  * A master that dies silently: the backup's master-down timer restarted at the last advert it heard, so
