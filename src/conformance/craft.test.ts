@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../capture/decode/frame.js';
 import { LINKTYPE } from '../capture/pcap.js';
-import { decodeVrrp } from '../vrrp/packet.js';
+import { decodeVrrp, type EncodeInput } from '../vrrp/packet.js';
 import { arpRequest, craftFrame, neighborSolicitation, virtualMac } from './craft.js';
 
 const frame = (data: Buffer) =>
@@ -18,7 +18,13 @@ const vrrpOf = (data: Buffer) => {
 
 const HAVE_TCPDUMP = (await execa('tcpdump', ['--version'], { reject: false })).exitCode === 0;
 
-const v3 = { version: 3, vrid: 52, priority: 200, addresses: ['198.51.100.50'], intervalMs: 100 } as const;
+const v3: EncodeInput = {
+  version: 3,
+  vrid: 52,
+  priority: 200,
+  addresses: ['198.51.100.50'],
+  intervalMs: 100,
+};
 
 describe('crafted frames (the conformance tester)', () => {
   it('a valid v3 IPv4 advert: virtual MAC source, group MAC, TTL 255, pseudo-header checksum', () => {

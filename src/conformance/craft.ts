@@ -5,7 +5,7 @@
  * that live outside the message (TTL, source address, length, padding). Pure.
  */
 import { parseIp } from '../vrrp/addr.js';
-import { macBytes } from '../vrrp/announce.js';
+import { macBytes, virtualRouterMac } from '../vrrp/announce.js';
 import {
   type EncodeInput,
   type EncodeOptions,
@@ -40,9 +40,7 @@ export interface CraftSpec {
 }
 
 /** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
-export function virtualMac(vrid: number, family: 4 | 6): string {
-  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
-}
+export const virtualMac = virtualRouterMac;
 
 function groupMac(family: 4 | 6): string {
   return family === 4 ? '01:00:5e:00:00:12' : '33:33:00:00:00:12';

@@ -41,7 +41,7 @@ describe('tsvrrpd configuration', () => {
         '  interface eth0',
         '  virtual_router_id 1',
         '  track_script { chk }',
-        '  use_vmac',
+        '  skip_check_adv_addr',
         '  bogus_keyword',
         '  virtual_ipaddress {',
         '    198.51.100.50/24 dev eth0 scope global',
@@ -54,7 +54,7 @@ describe('tsvrrpd configuration', () => {
       "2:3 tsvrrpd does not implement 'notification_email' - ignoring it",
       "4:1 tsvrrpd does not implement 'vrrp_script' - ignoring it",
       "8:3 tsvrrpd does not implement 'track_script' - ignoring it",
-      "9:3 tsvrrpd does not implement 'use_vmac' - ignoring it",
+      "9:3 tsvrrpd does not implement 'skip_check_adv_addr' - ignoring it",
       "12:31 tsvrrpd does not implement address option 'scope' - ignoring it",
     ]);
   });
@@ -110,5 +110,35 @@ describe('tsvrrpd configuration', () => {
       'sync group H: A is already in another sync group - ignoring it',
       'sync group H has fewer than two instances - ignoring it',
     ]);
+  });
+
+  it('use_vmac: vrrp.VRID with the virtual router MAC, VIPs on it; the IPv6 twin of a VRID gets vrrp6.VRID', () => {
+    const cfg = resolve(
+      [
+        'vrrp_instance A {',
+        ' interface eth0',
+        ' virtual_router_id 7',
+        ' use_vmac',
+        ' virtual_ipaddress {',
+        '  198.51.100.5/24',
+        '  198.51.100.6/24 dev eth1',
+        ' }',
+        '}',
+        'vrrp_instance B {',
+        ' interface eth0',
+        ' virtual_router_id 7',
+        ' use_vmac',
+        ' vmac_xmit_base',
+        ' virtual_ipaddress {',
+        '  fe80::7/64',
+        ' }',
+        '}',
+      ].join('\n'),
+    );
+    const [a, b] = cfg.instances;
+    expect(a?.vmac).toEqual({ ifname: 'vrrp.7', mac: '00:00:5e:00:01:07', xmitBase: false });
+    expect(a?.vips.map((v) => v.dev)).toEqual(['vrrp.7', 'eth1']);
+    expect(b?.vmac).toEqual({ ifname: 'vrrp6.7', mac: '00:00:5e:00:02:07', xmitBase: true });
+    expect(b?.vips.map((v) => v.dev)).toEqual(['vrrp6.7']);
   });
 });

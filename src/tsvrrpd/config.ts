@@ -15,6 +15,7 @@ import {
   type VrrpInstanceConfig,
 } from '../keepalived/config/vrrp.js';
 import { canonicalIp } from '../vrrp/addr.js';
+import { virtualRouterMac } from '../vrrp/announce.js';
 import { DEFAULT_GARP_MASTER_REPEAT, type InstanceConfig } from '../vrrp/instance.js';
 
 export interface RouterVip {
@@ -24,6 +25,8 @@ export interface RouterVip {
   dev: string;
   label?: string | undefined;
   broadcast?: string | undefined;
+  /** kept but never a source address (a VMAC's copy of the parent's link-local) */
+  deprecated?: boolean | undefined;
 }
 
 export interface RouterInstance {
@@ -43,6 +46,11 @@ export interface RouterInstance {
   password: string | undefined;
   unicastSrcIp: string | undefined;
   unicastPeers: string[];
+  /**
+   * keepalived's use_vmac: a macvlan (private mode) on `ifname` with the virtual router MAC; the VIPs
+   * without a `dev` of their own live on it, and adverts leave through it unless `xmitBase`.
+   */
+  vmac: { ifname: string; mac: string; xmitBase: boolean } | undefined;
 }
 
 export interface RouterConfig {
@@ -75,7 +83,7 @@ const INSTANCE_IMPLEMENTED = new Set(
     'state interface virtual_router_id priority advert_int version nopreempt preempt preempt_delay ' +
     'garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat ' +
     'garp_lower_prio_repeat lower_prio_no_advert authentication track_interface dont_track_primary ' +
-    'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer'
+    'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer use_vmac vmac_xmit_base'
   ).split(' '),
 );
 const VIP_OPTIONS_IMPLEMENTED = new Set(['dev', 'label', 'brd', 'broadcast']);
@@ -112,6 +120,21 @@ export function resolveRouterConfig(nodes: ConfigNode[], path: string): RouterCo
   const instances = vrrp.instances.map((inst) => resolveInstance(inst, vrrp.globals, warn));
   if (instances.length === 0) {
     throw new ConfigError({ file: path, line: 1, col: 1 }, 'no vrrp_instance configured');
+  }
+  // Two instances on one VRID (IPv4 and IPv6) want the same default VMAC name: keepalived gives the
+  // IPv6 one vrrp6.VRID.
+  const vmacs = new Map<string, RouterInstance>();
+  for (const inst of instances) {
+    if (!inst.vmac) continue;
+    const other = vmacs.get(inst.vmac.ifname);
+    if (other && inst.family === 6 && inst.vmac.ifname === `vrrp.${inst.vrid}`) {
+      const renamed = `vrrp6.${inst.vrid}`;
+      for (const v of [...inst.vips, ...inst.vipsExcluded]) if (v.dev === inst.vmac.ifname) v.dev = renamed;
+      inst.vmac.ifname = renamed;
+    } else if (other) {
+      throw new ConfigError(inst.at, `(${inst.name}) VMAC ${inst.vmac.ifname} is already ${other.name}'s`);
+    }
+    vmacs.set(inst.vmac.ifname, inst);
   }
   const seen = new Map<string, RouterInstance>();
   for (const inst of instances) {
@@ -163,6 +186,11 @@ function resolveInstance(
 
   // The first address decides the instance's family, as in keepalived; the others must match it.
   const family = isIP(inst.vips[0]?.address ?? '') as 4 | 6;
+  // keepalived's default VMAC name is vrrp.VRID (an IPv6 instance whose name is taken: vrrp6.VRID, below)
+  const vmacName = inst.useVmac ? (inst.useVmac.name ?? `vrrp.${inst.vrid}`) : undefined;
+  if (inst.vmacXmitBase && !inst.useVmac)
+    warn(inst.at, `${p} vmac_xmit_base is only valid with a vmac - ignoring`);
+  const vipDev = vmacName ?? ifname;
   const vip = (v: VipConfig): RouterVip | undefined => {
     const f = isIP(v.address);
     if (f !== family) {
@@ -173,7 +201,7 @@ function resolveInstance(
       address: canonicalIp(v.address, family) ?? v.address,
       prefix: v.prefix ?? (family === 4 ? 32 : 128),
       family,
-      dev: v.dev ?? ifname,
+      dev: v.dev ?? vipDev,
       label: v.label,
       broadcast: v.broadcast,
     };
@@ -185,7 +213,7 @@ function resolveInstance(
       address: canonicalIp(v.address) ?? v.address,
       prefix: v.prefix ?? (v.family === 4 ? 32 : 128),
       family: v.family as 4 | 6,
-      dev: v.dev ?? ifname,
+      dev: v.dev ?? vipDev,
       label: v.label,
       broadcast: v.broadcast,
     }));
@@ -243,6 +271,14 @@ function resolveInstance(
     vipsExcluded,
     password,
     unicastSrcIp: inst.unicastSrcIp,
+    vmac:
+      vmacName === undefined
+        ? undefined
+        : {
+            ifname: vmacName,
+            mac: virtualRouterMac(inst.vrid, family),
+            xmitBase: inst.vmacXmitBase ?? false,
+          },
     unicastPeers: inst.unicastPeers,
   };
 }

@@ -4,8 +4,16 @@
  * `ip` runs once per interface at start to read its addresses.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { openPacketSocket, type PacketSocket } from '../netns/packet-socket.js';
-import { addAddress, deleteAddress, getLink, watchLinks } from '../vrrp/io/netlink.js';
+import {
+  addAddress,
+  createMacvlan,
+  deleteAddress,
+  deleteLink,
+  getLink,
+  watchLinks,
+} from '../vrrp/io/netlink.js';
 import { Poller } from '../vrrp/io/poller.js';
 import { monotonicMs, PreciseTimers } from '../vrrp/io/timer.js';
 import { openVrrpSocket } from '../vrrp/io/vrrp-socket.js';
@@ -23,6 +31,7 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
     family: v.family,
     ...(v.label !== undefined ? { label: v.label } : {}),
     ...(v.broadcast !== undefined ? { broadcast: v.broadcast } : {}),
+    ...(v.deprecated ? { deprecated: true } : {}),
   });
   return {
     openSocket: (ifname, family, onPacket) => openVrrpSocket({ ifname, family, onPacket, onError, poller }),
@@ -49,7 +58,24 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
         close: () => w.close(),
       };
     },
+    createVmac: (parent, ifname, mac) => {
+      createMacvlan(ifname, parent, mac);
+    },
+    deleteLink: (ifname) => deleteLink(ifname),
+    setSysctl(key, value) {
+      const path = `/proc/sys/${key}`;
+      let before: string | undefined;
+      try {
+        before = readFileSync(path, 'utf8').trim();
+      } catch {
+        return undefined;
+      }
+      writeFileSync(path, value);
+      return before;
+    },
     addresses(ifname, family) {
+      // An interface that is not there (a VMAC not made yet) has no addresses.
+      if (!getLink(ifname)) return [];
       const out = execFileSync('ip', ['-j', `-${family}`, 'addr', 'show', 'dev', ifname], {
         encoding: 'utf8',
       });

@@ -31,6 +31,23 @@ class FakeIo implements RouterIo {
     clearTimeout(h as NodeJS.Timeout);
   }
   async close() {}
+  vmacs: string[] = [];
+  sysctls = new Map<string, string>();
+  createVmac(parent: string, ifname: string, mac: string) {
+    this.vmacs.push(ifname);
+    this.links.set(ifname, { ifname, up: true, mac });
+    this.addrs.set(ifname, new Set());
+    void parent;
+  }
+  deleteLink(ifname: string) {
+    this.vmacs = this.vmacs.filter((v) => v !== ifname);
+    this.links.delete(ifname);
+  }
+  setSysctl(key: string, value: string) {
+    const before = this.sysctls.get(key) ?? '0';
+    this.sysctls.set(key, value);
+    return before;
+  }
   /** adverts that arrived but were not read yet (the socket batches its reads) */
   queued: Received[] = [];
   coalesce = new Map<string, number>();
@@ -340,5 +357,41 @@ vrrp_sync_group G {
     );
     // priority 250 at 100 ms: Skew_Time 2.34 ms → 1.34 ms
     expect(top.coalesce.get('eth0/4')).toBeCloseTo(1.34375, 5);
+  });
+
+  it('use_vmac: the VMAC exists from the start, adverts leave through it, VIPs live on it; all undone at stop', async () => {
+    const sent: string[] = [];
+    const open = io.openSocket.bind(io);
+    io.openSocket = (ifname, family, onPacket) => {
+      const s = open(ifname, family, onPacket);
+      const send = s.send;
+      s.send = (m: Buffer, src: string, dst?: string, via?: string) => {
+        sent.push(via ?? ifname);
+        send(m, src, dst);
+      };
+      return s;
+    };
+    start(PAIR.replace('interface eth0', 'interface eth0\n  use_vmac'));
+    expect(io.vmacs).toEqual(['vrrp.51']);
+    expect(Object.fromEntries(io.sysctls)).toEqual({
+      'net/ipv4/conf/vrrp.51/accept_local': '1',
+      'net/ipv4/conf/vrrp.51/arp_ignore': '1',
+      'net/ipv4/conf/vrrp.51/rp_filter': '0',
+      'net/ipv4/conf/eth0/arp_ignore': '1',
+      'net/ipv4/conf/eth0/arp_filter': '1',
+    });
+    await vi.advanceTimersByTimeAsync(MDI_100);
+    expect(io.holds('198.51.100.50', 'vrrp.51')).toBe(true);
+    // heard and sent on the VMAC (its own adverts' MAC is the peers' too: the parent never sees them)
+    expect(sent).toEqual(['vrrp.51']);
+    expect([...io.receivers.keys()]).toEqual(['vrrp.51/4']);
+    // the GARPs carry the VMAC's MAC, the virtual router MAC
+    const garp = io.frames.find((f) => f.frame.readUInt16BE(12) === 0x0806);
+    expect(garp?.ifname).toBe('vrrp.51');
+    expect(garp?.frame.subarray(6, 12)).toEqual(Buffer.from('00005e000133', 'hex'));
+    await router?.stop();
+    expect(io.vmacs).toEqual([]);
+    expect(io.sysctls.get('net/ipv4/conf/eth0/arp_ignore')).toBe('0');
+    expect(io.sysctls.get('net/ipv4/conf/eth0/arp_filter')).toBe('0');
   });
 });

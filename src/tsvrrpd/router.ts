@@ -37,10 +37,10 @@ export interface Received {
 }
 
 export interface RouterSocket {
-  /** from `src` (the instance's primary address) to the VRRP group, or to `dst` (unicast peers) */
-  send(message: Buffer, src: string, dst?: string): void;
+  /** from `src` (the instance's primary address) to the VRRP group, or to `dst` (unicast peers); `via` a VMAC */
+  send(message: Buffer, src: string, dst?: string, via?: string): void;
   /** get ready to send from `src` (so the first advert goes out without delay) */
-  prepare?(src: string): void;
+  prepare?(src: string, via?: string): void;
   /** hand over now what is queued (a timer is about to decide on what has been heard) */
   drain?(): void;
   /** receive in batches: leave the socket this long after a read (see {@link coalesceFor}) */
@@ -66,6 +66,11 @@ export interface RouterIo {
   watchLinks(onChange: (l: LinkInfo) => void): { close(): Promise<void> };
   /** the interface's addresses of one family (IPv6: link-local ones first) */
   addresses(ifname: string, family: 4 | 6): string[];
+  /** keepalived's use_vmac: a private-mode macvlan `ifname` on `parent` with `mac`, up, replacing any */
+  createVmac(parent: string, ifname: string, mac: string): void;
+  deleteLink(ifname: string): void;
+  /** writes /proc/sys/<key> (e.g. net/ipv4/conf/eth0/arp_ignore); returns what it held */
+  setSysctl(key: string, value: string): string | undefined;
   /** milliseconds, monotonic */
   now(): number;
   /** runs `fn` at `atMs` on the clock of `now()` */
@@ -113,6 +118,13 @@ interface Running {
 
 const socketKey = (ifname: string, family: 4 | 6) => `${ifname}/${family}`;
 
+/**
+ * Where an instance hears adverts: its VMAC if it has one. A macvlan in private mode takes every
+ * multicast frame whose source is its own MAC (another router's VMAC has the same one) away from its
+ * parent, so only a socket on the VMAC hears the peers (keepalived reads there too).
+ */
+const rxIfname = (inst: RouterInstance): string => inst.vmac?.ifname ?? inst.ifname;
+
 /** The longest receive batching allowed, however slow the adverts. */
 const COALESCE_MAX_MS = 20;
 
@@ -146,6 +158,9 @@ export class Router {
   private readonly byVrid = new Map<string, Running>();
   private addrCache: Map<string, string[]> | undefined;
   private readonly lateness: number[] = new Array(LATENESS_BUCKETS.length + 1).fill(0);
+  /** VMAC interfaces this router made (removed when it stops), and the parents' sysctls it changed */
+  private readonly vmacs = new Set<string>();
+  private readonly sysctlsBefore = new Map<string, string>();
 
   constructor(
     private cfg: RouterConfig,
@@ -170,7 +185,7 @@ export class Router {
   /** Each socket's receive batching, from the instances it serves (see {@link coalesceFor}). */
   private setCoalescing(): void {
     for (const [key, socket] of this.sockets) {
-      const on = [...this.running.values()].filter((r) => socketKey(r.cfg.ifname, r.cfg.family) === key);
+      const on = [...this.running.values()].filter((r) => socketKey(rxIfname(r.cfg), r.cfg.family) === key);
       socket.coalesceMs = coalesceFor(on.map((r) => r.cfg));
     }
   }
@@ -194,6 +209,15 @@ export class Router {
     for (const r of this.running.values()) for (const t of r.timers.values()) this.io.clearTimer(t);
     await Promise.all([...this.sockets.values()].map((s) => s.close()));
     await this.linkWatch?.close();
+    // keepalived removes its VMACs at exit and gives the parents their ARP settings back.
+    for (const ifname of this.vmacs) {
+      try {
+        this.io.deleteLink(ifname);
+      } catch (err) {
+        this.log('error', { action: 'delete_vmac', ifname, error: (err as Error).message });
+      }
+    }
+    for (const [key, value] of this.sysctlsBefore) this.io.setSysctl(`net/ipv4/conf/${key}`, value);
     await this.io.close();
   }
 
@@ -244,7 +268,7 @@ export class Router {
 
   private forget(r: Running): void {
     this.running.delete(r.cfg.name);
-    this.byVrid.delete(`${socketKey(r.cfg.ifname, r.cfg.family)}/${r.cfg.vrid}`);
+    this.byVrid.delete(`${socketKey(rxIfname(r.cfg), r.cfg.family)}/${r.cfg.vrid}`);
   }
 
   stats(): RouterStats {
@@ -268,15 +292,15 @@ export class Router {
 
   private add(inst: RouterInstance): Running {
     const primary = this.primaryAddress(inst);
-    const key = socketKey(inst.ifname, inst.family);
+    if (inst.vmac) this.setUpVmac(inst, primary);
+    const rx = rxIfname(inst);
+    const key = socketKey(rx, inst.family);
     let socket = this.sockets.get(key);
     if (!socket) {
-      socket = this.io.openSocket(inst.ifname, inst.family, (p) =>
-        this.onPacket(inst.ifname, inst.family, p),
-      );
+      socket = this.io.openSocket(rx, inst.family, (p) => this.onPacket(rx, inst.family, p));
       this.sockets.set(key, socket);
     }
-    socket.prepare?.(primary);
+    socket.prepare?.(primary, this.via(inst));
     for (const v of [...inst.vips, ...inst.vipsExcluded]) this.io.prepareFrames?.(v.dev);
     let state = initialState({ ...inst.core, primaryAddress: primary, family: inst.family });
     const now = this.io.now();
@@ -306,6 +330,47 @@ export class Router {
     this.running.set(inst.name, r);
     this.byVrid.set(`${key}/${inst.vrid}`, r);
     return r;
+  }
+
+  /** Adverts leave through the socket's own interface (the VMAC, if any), or the parent with vmac_xmit_base. */
+  private via(inst: RouterInstance): string | undefined {
+    return inst.vmac?.xmitBase ? inst.ifname : undefined;
+  }
+
+  /**
+   * keepalived's use_vmac (vrrp_vmac.c, vrrp_if_config.c): the macvlan with the virtual router MAC, and
+   * the sysctls that make the kernel answer ARP for a VIP from it alone: on the VMAC accept_local=1 (hear
+   * another router's adverts), arp_ignore=1, rp_filter=0; on its parent arp_ignore=1 and arp_filter=1
+   * (the parent must not answer for the VIP with its own MAC). IPv6: the VMAC gets no link-local of its
+   * own (RFC 5798 §7.4) but the parent's, the adverts' source.
+   */
+  private setUpVmac(inst: RouterInstance, primary: string): void {
+    const vmac = inst.vmac;
+    if (!vmac || this.vmacs.has(vmac.ifname)) return;
+    this.io.createVmac(inst.ifname, vmac.ifname, vmac.mac);
+    this.vmacs.add(vmac.ifname);
+    this.log('vmac', { instance: inst.name, ifname: vmac.ifname, mac: vmac.mac, parent: inst.ifname });
+    if (inst.family === 4) {
+      const set = (dev: string, key: string, value: string) => {
+        const before = this.io.setSysctl(`net/ipv4/conf/${dev}/${key}`, value);
+        if (dev === inst.ifname && before !== undefined && !this.sysctlsBefore.has(`${dev}/${key}`)) {
+          this.sysctlsBefore.set(`${dev}/${key}`, before);
+        }
+      };
+      for (const [k, v] of [
+        ['accept_local', '1'],
+        ['arp_ignore', '1'],
+        ['rp_filter', '0'],
+      ])
+        set(vmac.ifname, k as string, v as string);
+      for (const [k, v] of [
+        ['arp_ignore', '1'],
+        ['arp_filter', '1'],
+      ])
+        set(inst.ifname, k as string, v as string);
+    } else {
+      this.io.addAddress({ address: primary, prefix: 64, family: 6, dev: vmac.ifname, deprecated: true });
+    }
   }
 
   /**
@@ -503,7 +568,7 @@ export class Router {
         },
         { family: inst.family, src: r.primary, dst },
       );
-      r.socket.send(msg, r.primary, dst === multicast ? undefined : dst);
+      r.socket.send(msg, r.primary, dst === multicast ? undefined : dst, this.via(inst));
       r.stats.advertsSent++;
     }
   }

@@ -11,6 +11,11 @@ const BROADCAST = Buffer.from('ffffffffffff', 'hex');
 const ALL_NODES_MAC = Buffer.from('333300000001', 'hex');
 const ALL_NODES = parseIPv6('ff02::1') as Uint8Array;
 
+/** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
+export function virtualRouterMac(vrid: number, family: 4 | 6): string {
+  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
 export function macBytes(mac: string): Buffer {
   const hex = mac.replaceAll(':', '');
   if (!/^[0-9a-fA-F]{12}$/.test(hex)) throw new RangeError(`not a MAC address: ${mac}`);

@@ -56,6 +56,10 @@ export interface VrrpInstanceConfig {
   vipsExcluded: VipConfig[];
   unicastSrcIp: string | undefined;
   unicastPeers: string[];
+  /** `use_vmac [NAME]`: the instance's own macvlan with the virtual router MAC (RFC 5798 §7.3) */
+  useVmac?: { name: string | undefined } | undefined;
+  /** `vmac_xmit_base`: adverts leave through the base interface, not the vmac */
+  vmacXmitBase?: boolean | undefined;
 }
 
 export interface SyncGroupConfig {
@@ -95,7 +99,7 @@ const pos = (at: Pos): Pos => ({ file: at.file, line: at.line, col: at.col });
 // vrrp_instance keywords of keepalived 2.2.7 that this extractor does not read: no "unknown" warning for them.
 const INSTANCE_OTHER = new Set(
   (
-    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan unicast_fault_no_peer check_unicast_src ' +
+    'use_vmac_addr use_ipvlan unicast_fault_no_peer check_unicast_src ' +
     'old_unicast_checksum native_ipv6 vrf track_script track_file track_process track_bfd mcast_src_ip ' +
     'mcast_dst_ip track_src_ip unicast_ttl promote_secondaries linkbeat_use_polling virtual_routes ' +
     'virtual_rules accept no_accept skip_check_adv_addr strict_mode debug notify_backup notify_master ' +
@@ -394,6 +398,18 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
     case 'dont_track_primary':
       warnExtra(stmt.args, warn);
       inst.dontTrackPrimary = true;
+      return;
+    case 'use_vmac': {
+      const [name, ...extra] = stmt.args;
+      if (extra.length > 0) warnExtra(extra, warn);
+      if (name && name.text.length > 15)
+        warn(name, `${p} VMAC interface name '${name.text}' too long - ignoring`);
+      inst.useVmac = { name: name && name.text.length <= 15 ? name.text : undefined };
+      return;
+    }
+    case 'vmac_xmit_base':
+      warnExtra(stmt.args, warn);
+      inst.vmacXmitBase = true;
       return;
     case 'unicast_src_ip': {
       const v = oneValue(stmt, warn);

@@ -52,10 +52,21 @@ const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const IFA_LABEL = 3;
 const IFA_BROADCAST = 4;
+const IFA_CACHEINFO = 6;
 const IFA_FLAGS = 8;
 const IFA_F_NODAD = 0x02;
 const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
+const IFLA_LINK = 5;
+const IFLA_LINKINFO = 18;
+const IFLA_AF_SPEC = 26;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_MACVLAN_MODE = 1;
+const MACVLAN_MODE_PRIVATE = 1;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+const IN6_ADDR_GEN_MODE_NONE = 1;
+const NLA_F_NESTED = 0x8000;
 const IFF_UP = 1;
 const IFF_RUNNING = 0x40;
 
@@ -79,6 +90,8 @@ export interface AddressSpec {
   label?: string;
   /** IPv4 only */
   broadcast?: string;
+  /** preferred lifetime 0: the kernel keeps it but never picks it as a source (a VMAC's link-local) */
+  deprecated?: boolean;
 }
 
 export interface LinkState {
@@ -130,6 +143,19 @@ class NlMessage {
     this.buf.writeUInt16LE(type, at + 2);
     this.buf.set(data, at + 4);
     return this;
+  }
+
+  /** a nested attribute: whatever `fill` adds becomes its payload */
+  nest(type: number, fill: (m: this) => void): this {
+    const at = this.room(4);
+    fill(this);
+    this.buf.writeUInt16LE(this.len - at, at);
+    this.buf.writeUInt16LE(type | NLA_F_NESTED, at + 2);
+    return this;
+  }
+
+  attrU8(type: number, v: number): this {
+    return this.attr(type, Buffer.from([v]));
   }
 
   attrString(type: number, s: string): this {
@@ -309,6 +335,12 @@ export function addAddress(a: AddressSpec): void {
   const msg = addressMessage(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, a, what);
   // IFA_FLAGS carries the flags that do not fit ifaddrmsg's octet; NODAD fits, but both agree.
   if (a.family === 6) msg.attrU32(IFA_FLAGS, IFA_F_NODAD);
+  if (a.deprecated) {
+    // struct ifa_cacheinfo: preferred 0, valid forever (0xffffffff), two timestamps the kernel fills
+    const ci = Buffer.alloc(16);
+    ci.writeUInt32LE(0xffffffff, 4);
+    msg.attr(IFA_CACHEINFO, ci);
+  }
   check(request(msg, what), what, [EEXIST]);
 }
 
@@ -403,4 +435,67 @@ export function watchLinks(
       return closing;
     },
   };
+}
+
+function macOctets(mac: string): Buffer {
+  const hex = mac.replaceAll(':', '');
+  if (!/^[0-9a-fA-F]{12}$/.test(hex)) throw new RangeError(`not a MAC address: ${mac}`);
+  return Buffer.from(hex, 'hex');
+}
+
+function linkMessage(type: number, flags: number, ifindex: number, fill?: (b: Buffer, at: number) => void) {
+  return new NlMessage(type, flags).body(IFINFOMSG_LEN, (b, at) => {
+    // struct ifinfomsg: family AF_UNSPEC, pad, type, index, flags, change
+    b.writeInt32LE(ifindex, at + 4);
+    fill?.(b, at);
+  });
+}
+
+/**
+ * A macvlan in private mode on `parent`, named `ifname`, with `mac` (keepalived's use_vmac: the virtual
+ * router MAC of RFC 5798 §7.3), without IPv6 address autoconfiguration (RFC 5798 §7.4: no link-local of
+ * its own from that MAC), then up. An interface of that name already there is replaced.
+ */
+export function createMacvlan(ifname: string, parent: string, mac: string): LinkState {
+  const what = `RTM_NEWLINK macvlan ${ifname} on ${parent}`;
+  if (getLink(ifname)) deleteLink(ifname);
+  const create = linkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 0)
+    .attrString(IFLA_IFNAME, ifname)
+    .attrU32(IFLA_LINK, interfaceIndex(parent, what))
+    .attr(IFLA_ADDRESS, macOctets(mac))
+    .nest(IFLA_LINKINFO, (m) =>
+      m
+        .attrString(IFLA_INFO_KIND, 'macvlan')
+        .nest(IFLA_INFO_DATA, (d) => d.attrU32(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE)),
+    );
+  check(request(create, what), what, []);
+  const index = interfaceIndex(ifname, what);
+  // The address generation mode cannot ride on the create message (the kernel ignores IFLA_AF_SPEC there).
+  const gen = `RTM_NEWLINK ${ifname} addrgenmode none`;
+  const mode = linkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, index).nest(IFLA_AF_SPEC, (m) =>
+    m.nest(AF_INET6, (v6) => v6.attrU8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE)),
+  );
+  check(request(mode, gen), gen, []);
+  setLinkUp(ifname, true);
+  const state = getLink(ifname);
+  if (!state) throw new Error(`${what}: created, but gone`);
+  return state;
+}
+
+/** ip link set IFNAME up/down (RTM_NEWLINK with IFF_UP in ifi_change). */
+export function setLinkUp(ifname: string, up: boolean): void {
+  const what = `RTM_NEWLINK ${ifname} ${up ? 'up' : 'down'}`;
+  const msg = linkMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, interfaceIndex(ifname, what), (b, at) => {
+    b.writeUInt32LE(up ? IFF_UP : 0, at + 8);
+    b.writeUInt32LE(IFF_UP, at + 12);
+  });
+  check(request(msg, what), what, []);
+}
+
+/** Deletes a link (RTM_DELLINK); one already gone is not an error. */
+export function deleteLink(ifname: string): void {
+  const what = `RTM_DELLINK ${ifname}`;
+  const index = ifNameToIndex(ifname);
+  if (!index) return;
+  check(request(linkMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, index), what), what, [ENODEV]);
 }

@@ -70,14 +70,15 @@ export interface VrrpSocket {
   readonly family: 4 | 6;
   /**
    * Sends a VRRP message (the IP payload) from `src` (the router's primary address: its checksum covers
-   * it) to 224.0.0.18 / ff02::12, or to `dst` for unicast; TTL / hop limit 255, out of ifname.
+   * it) to 224.0.0.18 / ff02::12, or to `dst` for unicast; TTL / hop limit 255, out of ifname, or out of
+   * `via` (a VMAC interface on it, so that the frame carries the virtual router MAC).
    */
-  send(message: Buffer, src: string, dst?: string): void;
+  send(message: Buffer, src: string, dst?: string, via?: string): void;
   /**
    * Opens the send socket for `src` now, so that a backup's first advert as master does not pay for it
    * (about a millisecond of system calls). Failing here is not final: `send` tries again.
    */
-  prepare(src: string): void;
+  prepare(src: string, via?: string): void;
   /** resolves once the poller let go of the fd and it is closed; later calls get the same promise */
   close(): Promise<void>;
   /** reads and hands over what is queued now, before a timer decides on what it has heard */
@@ -258,7 +259,20 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   opts.poller.add(fd, watch);
 
   const group = sockaddrFor(family, family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6, ifindex);
-  const senders = new Map<string, number>();
+  /** send sockets by "device|source": the interface itself, or a VMAC on it (keepalived's use_vmac) */
+  const senders = new Map<string, { fd: number; index: number }>();
+  const sender = (src: string, via?: string) => {
+    const dev = via ?? ifname;
+    const key = `${dev}|${src}`;
+    let s = senders.get(key);
+    if (!s) {
+      const index = dev === ifname ? ifindex : ifNameToIndex(dev);
+      if (!index) fail(`if_nametoindex(${dev})`);
+      s = { fd: openSender(dev, index, family, src), index };
+      senders.set(key, s);
+    }
+    return s;
+  };
   let closing: Promise<void> | undefined;
 
   return {
@@ -270,22 +284,23 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     set coalesceMs(ms: number) {
       watch.coalesceMs = ms;
     },
-    prepare(src: string) {
-      if (closing || senders.has(src)) return;
+    prepare(src: string, via?: string) {
+      if (closing || senders.has(`${via ?? ifname}|${src}`)) return;
       try {
-        senders.set(src, openSender(ifname, ifindex, family, src));
+        sender(src, via);
       } catch {
         // e.g. a link-local address still tentative (DAD): send() opens it when it is usable
       }
     },
-    send(message: Buffer, src: string, dst?: string) {
+    send(message: Buffer, src: string, dst?: string, via?: string) {
       if (closing) throw new Error(`send on ${what}: socket closed`);
-      let sfd = senders.get(src);
-      if (sfd === undefined) {
-        sfd = openSender(ifname, ifindex, family, src);
-        senders.set(src, sfd);
-      }
-      const to = dst === undefined ? group : sockaddrFor(family, dst, ifindex);
+      const { fd: sfd, index } = sender(src, via);
+      const to =
+        dst === undefined
+          ? index === ifindex
+            ? group
+            : sockaddrFor(family, family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6, index)
+          : sockaddrFor(family, dst, index);
       const n = sendto(sfd, message, message.length, 0, to, to.length);
       if (n < 0) throw new SyscallError(`sendto(${what}, ${src} > ${dst ?? 'multicast'})`, koffi.errno());
       if (n !== message.length) throw new Error(`sendto(${what}): sent ${n} of ${message.length} octets`);
@@ -293,7 +308,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     close() {
       closing ??= opts.poller.remove(fd).then(() => {
         closeFd(fd);
-        for (const sfd of senders.values()) closeFd(sfd);
+        for (const sfd of senders.values()) closeFd(sfd.fd);
         senders.clear();
       });
       return closing;
