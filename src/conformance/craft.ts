@@ -77,7 +77,8 @@ export function craftFrame(spec: CraftSpec): Buffer {
     ip[0] = 0x45;
     ip[1] = 0xc0; // precedence "internetwork control", as VRRP speakers send
     ip.writeUInt16BE(ip.length, 2);
-    ip.writeUInt16BE((ipId = (ipId + 1) & 0xffff), 4);
+    ipId = (ipId + 1) & 0xffff;
+    ip.writeUInt16BE(ipId, 4);
     ip[8] = ttl;
     ip[9] = VRRP_PROTOCOL;
     ip.set(ipBytes(spec.srcIp, 4), 12);

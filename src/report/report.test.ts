@@ -383,7 +383,7 @@ describe('scenarioReport', () => {
       failoverMs: 6480.3,
       silenceMs: 6690.2,
       measured: 'silenceMs',
-      expectedMs: { min: 6682.5, max: 6712.5, why: expect.stringMatching(/Master_Down_Interval/) },
+      expectedMs: { min: 6682.5, max: 6737.5, why: expect.stringMatching(/Master_Down_Interval/) },
       verdict: 'pass',
     });
     expect(h2).toMatchObject({ vrid: 52, faultKind: 'link-flap', expectedMs: null, verdict: 'measured' });
@@ -444,7 +444,7 @@ describe('scenarioReport', () => {
     expect(r.handovers[0]).toMatchObject({
       oldReleased: true,
       measured: 'silenceMs',
-      expectedMs: { min: 682.5, max: 712.5 },
+      expectedMs: { min: 682.5, max: 737.5 },
       verdict: 'fail',
     });
     expect(r.verdict).toBe('fail');
