@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { InputError, RuntimeFailure } from '../src/errors.js';
+import { registerConformance } from './conformance.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerDown } from './down.js';
@@ -31,6 +32,7 @@ for (const register of [
   registerExec,
   registerFault,
   registerDemo,
+  registerConformance,
   registerLint,
   registerDoctor,
   registerSchema,

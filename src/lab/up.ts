@@ -9,6 +9,7 @@ import { addresses, listNetns } from '../netns/ip.js';
 import { launchNginx } from '../services/nginx.js';
 import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
 import type { Launch, ServiceContext } from '../services/service.js';
+import { launchTester } from '../services/tester.js';
 import { launchWebapp } from '../services/webapp.js';
 import { isSpeaker, SPEAKERS } from '../speakers/speaker.js';
 import type { ImplChoice } from '../topology/impl.js';
@@ -255,6 +256,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
           const ctx = await context(state, node, dir);
           if (svc.kind === 'nginx') return launchNginx(ctx, svc);
           if (svc.kind === 'webapp') return launchWebapp(ctx, svc);
+          if (svc.kind === 'tester') return launchTester(ctx);
           return launchPostgres(ctx, svc, (await template) ?? '');
         });
       }

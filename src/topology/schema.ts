@@ -63,7 +63,17 @@ export const PostgresService = z.strictObject({
   port: Port.default(5432),
 });
 
-export const Service = z.discriminatedUnion('kind', [NginxService, WebappService, PostgresService]);
+/** The conformance tester's agent: sends crafted frames on the node's interfaces when told to. */
+export const TesterService = z.strictObject({
+  kind: z.literal('tester'),
+});
+
+export const Service = z.discriminatedUnion('kind', [
+  NginxService,
+  WebappService,
+  PostgresService,
+  TesterService,
+]);
 
 /** keepalived, or the harness's own tsvrrpd: both read the node's keepalived.conf. */
 export const SpeakerImpl = z.enum(['keepalived', 'tsvrrpd']);
@@ -145,6 +155,7 @@ export type Service = z.output<typeof Service>;
 export type NginxService = z.output<typeof NginxService>;
 export type WebappService = z.output<typeof WebappService>;
 export type PostgresService = z.output<typeof PostgresService>;
+export type TesterService = z.output<typeof TesterService>;
 export type Check = z.output<typeof Check>;
 export type SpeakerImpl = z.output<typeof SpeakerImpl>;
 

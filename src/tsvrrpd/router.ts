@@ -540,7 +540,11 @@ export class Router {
           // does: one may re-arm or cancel it, and then this expiry is stale.
           r.socket.drain?.();
           if (r.state.timers[a.timer] !== a.atMs || r.timers.has(a.timer)) return;
-          this.feed(r, { type: 'timer', timer: a.timer }, a.atMs);
+          // The advert timer steps at its due time, so that one late wake-up does not shift the grid; a
+          // transition (master-down, preempt_delay, a GARP repeat) at the time it really happens, so that
+          // the timers it arms (the next advert, garp_master_delay) count from what the wire sees.
+          const at = a.timer === 'advert' ? a.atMs : Math.max(a.atMs, this.io.now());
+          this.feed(r, { type: 'timer', timer: a.timer }, at);
         });
         r.timers.set(a.timer, handle);
         return;

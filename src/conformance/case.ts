@@ -1,0 +1,101 @@
+/**
+ * A conformance case: what it tests (RFC section, requirement level), the scenario that produces its
+ * evidence (one lab run can serve several cases), and a judge that reads the observations. Helpers for
+ * judges live here too: they only read; every verdict carries what was measured beside what was expected.
+ */
+import { TOLERANCE } from '../timeline/expect.js';
+import type { Observed, Scenario } from './engine.js';
+import type { VariantId } from './lab.js';
+import type { AdvertObs, Obs, Who } from './observe.js';
+
+export type Group = 'receive' | 'transmit' | 'state' | 'preemption' | 'arp-nd' | 'sync';
+/**
+ * MUST/SHOULD/MAY: the RFC's own words; `keepalived`: a keepalived behaviour, not an RFC rule (tsvrrpd
+ * implements it too); `info`: a choice the RFCs leave open, recorded.
+ */
+export type Level = 'MUST' | 'SHOULD' | 'MAY' | 'keepalived' | 'info';
+
+export interface Judgement {
+  pass: boolean;
+  /** what was measured, with units in the key or value */
+  measured: Record<string, string | number | boolean | null>;
+  expected: string;
+  detail: string;
+}
+
+export interface Case {
+  id: string;
+  group: Group;
+  title: string;
+  /** e.g. "RFC 5798 §7.1"; several for v2 and v3 */
+  rfc: string;
+  level: Level;
+  scenario: Scenario;
+  variants?: VariantId[];
+  judge(o: Observed): Judgement;
+}
+
+export const tol = TOLERANCE;
+
+export function adverts(o: Observed, who?: Who, from = 0, to = Number.POSITIVE_INFINITY): AdvertObs[] {
+  return o.obs.filter(
+    (x): x is AdvertObs =>
+      x.kind === 'advert' && x.ok && (who === undefined || x.who === who) && x.tUs >= from && x.tUs <= to,
+  );
+}
+
+export function frames<K extends Obs['kind']>(
+  o: Observed,
+  kind: K,
+  who?: Who,
+  from = 0,
+): Extract<Obs, { kind: K }>[] {
+  return o.obs.filter(
+    (x): x is Extract<Obs, { kind: K }> =>
+      x.kind === kind && (who === undefined || x.who === who) && x.tUs >= from,
+  );
+}
+
+export function mark(o: Observed, label: string): number {
+  const t = o.marks.get(label);
+  if (t === undefined) throw new Error(`no '${label}' marker in the capture`);
+  return t;
+}
+
+export const ms = (us: number): number => Math.round(us / 10) / 100;
+
+/** A measured interval against [want − early, want + late] (ms). */
+export function windowed(
+  label: string,
+  measuredMs: number | undefined,
+  wantMs: number,
+  why: string,
+  late: number = tol.lateMs,
+  early: number = tol.earlyMs,
+): Judgement {
+  const min = wantMs - early;
+  const max = wantMs + late;
+  const pass = measuredMs !== undefined && measuredMs >= min && measuredMs <= max;
+  return {
+    pass,
+    measured: {
+      [label]: measuredMs === undefined ? null : Math.round(measuredMs * 100) / 100,
+      // against the instant the RFC formula gives: what the concurrency check compares
+      errorMs: measuredMs === undefined ? null : Math.round((measuredMs - wantMs) * 100) / 100,
+    },
+    expected: `${label} ∈ [${min.toFixed(1)}, ${max.toFixed(1)}] ms: ${why}`,
+    detail:
+      measuredMs === undefined
+        ? `${label}: nothing to measure`
+        : `${label} ${measuredMs.toFixed(1)} ms (${(measuredMs - wantMs >= 0 ? '+' : '') + (measuredMs - wantMs).toFixed(1)} ms against ${wantMs.toFixed(1)})`,
+  };
+}
+
+export function check(
+  pass: boolean,
+  measured: Judgement['measured'],
+  expected: string,
+  detail: string,
+): Judgement {
+  return { pass, measured, expected, detail };
+}

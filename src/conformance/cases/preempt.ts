@@ -1,0 +1,315 @@
+/**
+ * Preemption (RFC 5798 §6.4.2; RFC 3768 §6.4.2), keepalived's preempt_delay, FAULT and sync groups.
+ * The tester is master at 150 over the DUT (100), then drops its priority to 50: a preempting DUT takes
+ * over one Master_Down_Interval after the last advert it had to respect.
+ */
+import { adverts, type Case, check, frames, mark, ms, tol, windowed } from '../case.js';
+import type { Observed, Scenario, ScenarioCtx } from '../engine.js';
+import type { DutInstance } from '../lab.js';
+
+const I = (c: ScenarioCtx) => c.v.intervalMs;
+
+/** preempt_delay in seconds for a variant: 10 intervals (1 s at 0.1 s, 10 s at 1 s is too long: 3 s). */
+const delayS = (intervalMs: number) => (intervalMs >= 1000 ? 3 : (10 * intervalMs) / 1000);
+
+function mdi(o: Observed, p: number) {
+  return (
+    3 * o.v.intervalMs + (o.v.version === 2 ? ((256 - p) * 1000) / 256 : ((256 - p) * o.v.intervalMs) / 256)
+  );
+}
+
+function lowered(id: string, dut: (intervalMs: number) => DutInstance, cancel = false): Scenario {
+  return {
+    id,
+    start: 'none',
+    dut: (v) => ({ instances: [dut(v.intervalMs)] }),
+    async run(c) {
+      await c.tester.start('m', [c.advert({ priority: 150 })], I(c));
+      await c.tester.waitSent('m', 3);
+      await c.until((h) => !h.includes('dut'), c.mdiMs(100) + 3 * I(c));
+      await c.tester.waitSent('m', 5);
+      await c.mark('lower');
+      await c.tester.swap('m', [c.advert({ priority: 50 })]);
+      const delay = (dut(I(c)).preemptDelayS ?? 0) * 1000;
+      if (cancel) {
+        // Half the delay, then one interval of priority 150 again (which stops the delay), then 50 for good.
+        await c.observeFor(delay / 2);
+        await c.mark('restore');
+        await c.tester.swap('m', [c.advert({ priority: 150 })]);
+        await c.observeFor(2 * I(c));
+        await c.mark('lower-again');
+        await c.tester.swap('m', [c.advert({ priority: 50 })]);
+      }
+      const nopreempt = dut(I(c)).nopreempt === true;
+      await c.until((h) => h.includes('dut'), nopreempt ? 3 * c.mdiMs(100) : delay + c.mdiMs(100) + 2000);
+      await c.mark('end');
+      await c.tester.stop('m');
+    },
+  };
+}
+
+/** The first tester advert at priority 50 after `label`, and the DUT's first advert after `from`. */
+function firstLowerAfter(o: Observed, label: string) {
+  return adverts(o, 'tester', mark(o, label)).find((a) => a.advert.priority === 50);
+}
+
+const PREEMPT = lowered('PREEMPT', () => ({ priority: 100 }));
+const NOPREEMPT = lowered('NOPREEMPT', () => ({ priority: 100, nopreempt: true }));
+const DELAY = lowered('PREEMPT-DELAY', (i) => ({ priority: 100, preemptDelayS: delayS(i) }));
+const DELAY_CANCEL = lowered(
+  'PREEMPT-DELAY-CANCEL',
+  (i) => ({ priority: 100, preemptDelayS: delayS(i) }),
+  true,
+);
+const DELAY_MASTER = lowered('PREEMPT-DELAY-MASTER', (i) => ({
+  priority: 100,
+  preemptDelayS: delayS(i),
+  state: 'MASTER',
+}));
+
+/** FAULT: eth1 is tracked; it goes down and comes back while the DUT is master alone. */
+const FAULT: Scenario = {
+  id: 'FAULT',
+  start: 'dut-master',
+  dut: () => ({ instances: [{ priority: 100, trackInterfaces: ['eth1'] }], secondSegment: true }),
+  async run(c) {
+    await c.observeFor(2 * I(c));
+    await c.mark('down');
+    await c.fault('link-down', 'dut:eth1');
+    await c.until((h) => !h.includes('dut'), 2000);
+    await c.observeFor(3 * I(c));
+    await c.mark('up');
+    await c.fault('link-up', 'dut:eth1');
+    await c.until((h) => h.includes('dut'), c.mdiMs(100) + 2000);
+    await c.observeFor(2 * I(c));
+  },
+};
+
+/** Two instances in a sync group (VRID 10 on eth0, 11 on eth1, both tracking eth1), master alone. */
+const SYNC: Scenario = {
+  id: 'SYNC',
+  start: 'dut-master',
+  dut: () => ({
+    instances: [
+      { priority: 100, iface: 'eth0' },
+      { priority: 100, iface: 'eth1', trackInterfaces: ['eth1'] },
+    ],
+    syncGroup: true,
+    secondSegment: true,
+  }),
+  async run(c) {
+    await c.observeFor(2 * I(c));
+    await c.mark('down');
+    // The member on eth1 goes FAULT with its link (cut at the switch, so the DUT sees no carrier);
+    // its partner on eth0 must follow.
+    await c.fault('cable-cut', 'dut:eth1');
+    await c.until((h) => !h.includes('dut'), 2000);
+    await c.observeFor(3 * I(c));
+    await c.fault('cable-restore', 'dut:eth1');
+    await c.until((h) => h.includes('dut'), c.mdiMs(100) + 2000);
+  },
+};
+
+export const PREEMPT_CASES: Case[] = [
+  {
+    id: 'PRE-PREEMPT',
+    group: 'preemption',
+    title:
+      'preempt (the default): a backup of higher priority than the master takes over at Master_Down_Interval',
+    rfc: 'RFC 5798 §6.4.2; RFC 3768 §6.4.2',
+    level: 'MUST',
+    scenario: PREEMPT,
+    judge(o) {
+      const lower = firstLowerAfter(o, 'lower');
+      const last150 = adverts(o, 'tester', 0, lower?.tUs ?? 0)
+        .filter((a) => a.advert.priority === 150)
+        .at(-1);
+      const first = last150 && adverts(o, 'dut', last150.tUs)[0];
+      return windowed(
+        'fromLastHigher',
+        last150 && first ? (first.tUs - last150.tUs) / 1000 : undefined,
+        mdi(o, 100),
+        `lower adverts are discarded: Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the last priority-150 one`,
+      );
+    },
+  },
+  {
+    id: 'PRE-NOPREEMPT',
+    group: 'preemption',
+    title: 'nopreempt: a higher-priority backup keeps a lower master',
+    rfc: 'RFC 5798 §6.4.2 (Preempt_Mode False); RFC 3768 §6.4.2',
+    level: 'MUST',
+    scenario: NOPREEMPT,
+    judge(o) {
+      const lower = mark(o, 'lower');
+      const end = mark(o, 'end');
+      const mine = adverts(o, 'dut', lower, end);
+      return check(
+        mine.length === 0,
+        { dutAdverts: mine.length, watchedMs: ms(end - lower) },
+        'the DUT stays backup while the lower master advertises (3 Master_Down_Intervals)',
+        mine.length ? `preempted after ${ms((mine[0]?.tUs ?? 0) - lower)} ms` : 'stayed backup',
+      );
+    },
+  },
+  {
+    id: 'PRE-DELAY',
+    group: 'preemption',
+    title:
+      'preempt_delay: the take-over waits the delay from the first lower advert, then Master_Down_Interval',
+    rfc: 'keepalived.conf(5) preempt_delay; keepalived vrrp_state_backup()',
+    level: 'keepalived',
+    scenario: DELAY,
+    judge(o) {
+      const lower = firstLowerAfter(o, 'lower');
+      const first = lower && adverts(o, 'dut', lower.tUs)[0];
+      const d = delayS(o.v.intervalMs) * 1000;
+      // Lower adverts count while the delay runs; once over, the timer runs out from the last one counted.
+      const want = d + mdi(o, 100) - o.v.intervalMs / 2;
+      return windowed(
+        'fromFirstLower',
+        lower && first ? (first.tUs - lower.tUs) / 1000 : undefined,
+        want,
+        `preempt_delay ${d} ms, then Master_Down_Interval(100) from the last lower advert counted: ${d} + ${mdi(o, 100).toFixed(1)} − up to one interval`,
+        o.v.intervalMs / 2 + tol.lateMs,
+        o.v.intervalMs / 2 + tol.earlyMs,
+      );
+    },
+  },
+  {
+    id: 'PRE-DELAY-CANCEL',
+    group: 'preemption',
+    title:
+      'preempt_delay is stopped by an advert of equal or higher priority and starts again at the next lower one',
+    rfc: 'keepalived vrrp_state_backup()',
+    level: 'keepalived',
+    scenario: DELAY_CANCEL,
+    judge(o) {
+      const again = firstLowerAfter(o, 'lower-again');
+      const first = again && adverts(o, 'dut', again.tUs)[0];
+      const early = adverts(o, 'dut', mark(o, 'lower'), again?.tUs ?? 0);
+      const d = delayS(o.v.intervalMs) * 1000;
+      const want = d + mdi(o, 100) - o.v.intervalMs / 2;
+      const j = windowed(
+        'fromLowerAgain',
+        again && first ? (first.tUs - again.tUs) / 1000 : undefined,
+        want,
+        `a fresh delay from the second lower advert: ${d} + ${mdi(o, 100).toFixed(1)} ms (− up to one interval)`,
+        o.v.intervalMs / 2 + tol.lateMs,
+        o.v.intervalMs / 2 + tol.earlyMs,
+      );
+      j.measured.takeoversBefore = early.length;
+      j.pass = j.pass && early.length === 0;
+      return j;
+    },
+  },
+  {
+    id: 'PRE-DELAY-STATE-MASTER',
+    group: 'preemption',
+    title: 'preempt_delay does not apply to an instance configured state MASTER (keepalived clears it)',
+    rfc: 'keepalived vrrp_complete_instance(): "preempt delay will not work with initial state MASTER"',
+    level: 'keepalived',
+    scenario: DELAY_MASTER,
+    judge(o) {
+      const lower = firstLowerAfter(o, 'lower');
+      const last150 = adverts(o, 'tester', 0, lower?.tUs ?? 0)
+        .filter((a) => a.advert.priority === 150)
+        .at(-1);
+      const first = last150 && adverts(o, 'dut', last150.tUs)[0];
+      return windowed(
+        'fromLastHigher',
+        last150 && first ? (first.tUs - last150.tUs) / 1000 : undefined,
+        mdi(o, 100),
+        `no delay: Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the last priority-150 advert`,
+      );
+    },
+  },
+  {
+    id: 'FAULT-RELEASE',
+    group: 'preemption',
+    title: 'a tracked interface down: the master goes FAULT, sends priority 0 and removes its VIPs',
+    rfc: 'keepalived track_interface; RFC 5798 §6.4.3 (Shutdown)',
+    level: 'keepalived',
+    scenario: FAULT,
+    judge(o) {
+      const down = mark(o, 'down');
+      const up = mark(o, 'up');
+      const zero = adverts(o, 'dut', down, up).find((a) => a.advert.priority === 0);
+      const others = adverts(o, 'dut', (zero?.tUs ?? down) + 1, up).filter((a) => a.advert.priority > 0);
+      return check(
+        zero !== undefined && others.length === 0,
+        { priorityZeroAfterMs: zero ? ms(zero.tUs - down) : null, advertsInFault: others.length },
+        'priority 0 once, then silence while FAULT',
+        zero
+          ? `priority 0 after ${ms(zero.tUs - down)} ms${others.length ? `, then ${others.length} adverts` : ''}`
+          : 'no priority-0 advert',
+      );
+    },
+  },
+  {
+    id: 'FAULT-RETURN',
+    group: 'preemption',
+    title: 'leaving FAULT the instance is BACKUP again and becomes master one Master_Down_Interval later',
+    rfc: 'keepalived vrrp_state_leave_fault(); RFC 5798 §6.4.1',
+    level: 'keepalived',
+    scenario: FAULT,
+    judge(o) {
+      const up = mark(o, 'up');
+      const first = adverts(o, 'dut', up).find((a) => a.advert.priority > 0);
+      // From the link-up marker: the daemon learns of it over netlink, a few ms.
+      return windowed(
+        'upToFirstAdvert',
+        first ? (first.tUs - up) / 1000 : undefined,
+        mdi(o, 100),
+        `Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the link is back; +100 ms for the daemon to hear of it`,
+        100,
+      );
+    },
+  },
+  {
+    id: 'SYNC-FAULT',
+    group: 'sync',
+    title: 'a sync group member going FAULT takes the whole group out of MASTER within one interval',
+    rfc: 'keepalived vrrp_sync_group',
+    level: 'keepalived',
+    scenario: SYNC,
+    judge(o) {
+      const down = mark(o, 'down');
+      const zeros = adverts(o, 'dut', down).filter((a) => a.advert.priority === 0);
+      const eth0 = zeros.find((a) => a.segment === 'lan');
+      const within = eth0 ? (eth0.tUs - down) / 1000 : undefined;
+      return check(
+        within !== undefined && within <= o.v.intervalMs + tol.lateMs,
+        { eth0MemberReleaseMs: within ?? null },
+        `the eth0 member (VRID ${o.v.vrid}) releases within one interval of its partner's fault`,
+        within === undefined
+          ? 'the eth0 member did not release'
+          : `released ${within.toFixed(1)} ms after the cut`,
+      );
+    },
+  },
+  {
+    id: 'SYNC-PRIORITY-ZERO',
+    group: 'sync',
+    title: 'members leaving MASTER for their group send priority 0',
+    rfc: 'keepalived vrrp_sync_group',
+    level: 'keepalived',
+    scenario: SYNC,
+    judge(o) {
+      const down = mark(o, 'down');
+      const vrids = new Set(
+        adverts(o, 'dut', down)
+          .filter((a) => a.advert.priority === 0)
+          .map((a) => a.advert.vrid),
+      );
+      // The member whose cable was cut cannot be heard on its own segment: its partner's release counts.
+      const seen = frames(o, 'advert', 'dut', down).length;
+      return check(
+        vrids.has(o.v.vrid),
+        { releasedVrids: [...vrids].join(', '), advertsSeen: seen },
+        `a priority-0 advert for VRID ${o.v.vrid} (eth0; eth1's link is cut)`,
+        vrids.size ? `priority 0 for VRID ${[...vrids].join(', ')}` : 'none',
+      );
+    },
+  },
+];

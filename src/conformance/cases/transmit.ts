@@ -1,0 +1,360 @@
+/**
+ * Transmission (RFC 5798 §5, §7.2; RFC 3768 §5, §7.2) and what a new master announces (§6.4.1), from
+ * one run: the DUT alone on the segment (priority 100, use_vmac, garp_master_repeat 3,
+ * garp_master_delay 1), which becomes master, is asked for the VIP by the tester, and is stopped.
+ */
+import { virtualRouterMac } from '../../vrrp/announce.js';
+import { adverts, type Case, check, frames, type Judgement, mark, ms, tol, windowed } from '../case.js';
+import type { Observed, Scenario } from '../engine.js';
+import type { Variant } from '../lab.js';
+
+const GARP_REPEAT = 3;
+
+export const ALONE: Scenario = {
+  id: 'ALONE',
+  start: 'dut-master',
+  dut: () => ({
+    instances: [{ priority: 100, vmac: true, garpMasterRepeat: GARP_REPEAT, garpMasterDelayS: 1 }],
+  }),
+  async run(c) {
+    // A clean stop (its priority-0 advert), then a start the captures can time: the marker goes out just
+    // before daemon-start spawns the daemon.
+    await c.observeFor(2 * c.v.intervalMs);
+    await c.mark('stop');
+    await c.fault('daemon-stop', 'dut');
+    await c.observeFor(Math.max(100, c.v.intervalMs));
+    await c.mark('start');
+    await c.fault('daemon-start', 'dut');
+    if (!(await c.until((h) => h.includes('dut'), c.mdiMs(100) + 2000))) {
+      throw new Error('the DUT never became master');
+    }
+    // Long enough for the second GARP burst (1 s) and a dozen adverts at 0.1 s, five at 1 s.
+    await c.observeFor(Math.max(1300, 5 * c.v.intervalMs));
+    await c.mark('probe');
+    await c.tester.send([c.probe()]);
+    await c.observeFor(Math.max(200, c.v.intervalMs));
+  },
+};
+
+const group = (v: Variant) => (v.family === 4 ? '224.0.0.18' : 'ff02::12');
+const groupMac = (v: Variant) => (v.family === 4 ? '01:00:5e:00:00:12' : '33:33:00:00:00:12');
+
+/** The DUT's adverts as master (priority > 0), before it was stopped. */
+function masterAdverts(o: Observed) {
+  return adverts(o, 'dut', mark(o, 'start')).filter((x) => x.advert.priority > 0);
+}
+
+function all<T>(xs: T[], test: (x: T) => boolean, what: string, sample: (x: T) => string): Judgement {
+  const bad = xs.filter((x) => !test(x));
+  return check(
+    xs.length > 0 && bad.length === 0,
+    { adverts: xs.length, wrong: bad.length, ...(bad[0] ? { first: sample(bad[0]) } : {}) },
+    what,
+    xs.length === 0
+      ? 'no adverts from the DUT'
+      : bad.length
+        ? `${bad.length} of ${xs.length}: ${sample(bad[0] as T)}`
+        : `all ${xs.length} adverts`,
+  );
+}
+
+function txCase(
+  id: string,
+  title: string,
+  rfc: string,
+  judge: (o: Observed) => Judgement,
+  level: Case['level'] = 'MUST',
+): Case {
+  return { id, group: 'transmit', title, rfc, level, scenario: ALONE, judge };
+}
+
+export const TRANSMIT_CASES: Case[] = [
+  txCase(
+    'TX-DESTINATION',
+    'adverts go to 224.0.0.18 / ff02::12 and its multicast MAC',
+    'RFC 5798 §5.1.1.2, §5.1.2.2; RFC 3768 §5.2.2',
+    (o) =>
+      all(
+        masterAdverts(o),
+        (a) => a.dst === group(o.v) && a.dstMac === groupMac(o.v),
+        `destination ${group(o.v)} (${groupMac(o.v)})`,
+        (a) => `${a.dst} (${a.dstMac})`,
+      ),
+  ),
+  txCase(
+    'TX-PROTOCOL',
+    'adverts are IP protocol 112 and decode as VRRP',
+    'RFC 5798 §5.1.1.4, §5.1.2.3; RFC 3768 §5.2.4',
+    (o) => {
+      const bad = frames(o, 'advert', 'dut').filter((a) => !a.ok);
+      const good = masterAdverts(o);
+      return check(
+        good.length > 0 && bad.length === 0,
+        { valid: good.length, invalid: bad.length },
+        'every protocol-112 packet from the DUT is a valid VRRP message',
+        bad[0] && !bad[0].ok ? `invalid: ${bad[0].reason}` : `${good.length} valid adverts`,
+      );
+    },
+  ),
+  txCase(
+    'TX-TTL',
+    'adverts are sent with TTL / hop limit 255',
+    'RFC 5798 §5.1.1.3, §5.1.2.4; RFC 3768 §5.2.3',
+    (o) =>
+      all(
+        masterAdverts(o),
+        (a) => a.ttl === 255,
+        'TTL / hop limit 255',
+        (a) => `ttl ${a.ttl}`,
+      ),
+  ),
+  txCase(
+    'TX-SOURCE-ADDRESS',
+    'adverts come from the interface primary IPv4 address / its IPv6 link-local address',
+    'RFC 5798 §5.1.1.1, §5.1.2.1; RFC 3768 §5.2.1',
+    (o) =>
+      all(
+        masterAdverts(o),
+        (a) => a.src === o.v.dutPrimary,
+        `source ${o.v.dutPrimary}`,
+        (a) => a.src,
+      ),
+  ),
+  txCase(
+    'TX-SOURCE-MAC',
+    'adverts come from the virtual router MAC',
+    'RFC 5798 §7.2, §7.3; RFC 3768 §7.2, §7.3',
+    (o) => {
+      const vmac = virtualRouterMac(o.v.vrid, o.v.family);
+      return all(
+        masterAdverts(o),
+        (a) => a.srcMac === vmac,
+        `source MAC ${vmac} (the DUT runs use_vmac)`,
+        (a) => a.srcMac,
+      );
+    },
+  ),
+  txCase(
+    'TX-FIELDS',
+    'version, type, VRID, priority, count, interval and authentication as configured',
+    'RFC 5798 §5.2; RFC 3768 §5.3',
+    (o) =>
+      all(
+        masterAdverts(o),
+        (a) =>
+          a.advert.version === o.v.version &&
+          a.advert.type === 1 &&
+          a.advert.vrid === o.v.vrid &&
+          a.advert.priority === 100 &&
+          a.advert.count === o.v.vips.length &&
+          a.advert.intervalMs === o.v.intervalMs &&
+          (o.v.version === 3
+            ? (a.advert.reserved ?? 0) === 0
+            : a.advert.authType === 1 && a.advert.password === o.v.password),
+        `v${o.v.version}, type 1, VRID ${o.v.vrid}, priority 100, count ${o.v.vips.length}, interval ${o.v.intervalMs} ms${o.v.version === 2 ? `, PASS "${o.v.password}"` : ', reserved 0'}`,
+        (a) => JSON.stringify({ ...a.advert, authData: undefined }),
+      ),
+  ),
+  txCase(
+    'TX-ADDRESSES',
+    'the address list is the configured VIPs (IPv6: the link-local first)',
+    'RFC 5798 §5.2.9; RFC 3768 §5.3.9',
+    (o) =>
+      all(
+        masterAdverts(o),
+        (a) => a.advert.addresses.join(',') === o.v.vips.join(','),
+        `addresses ${o.v.vips.join(', ')}`,
+        (a) => a.advert.addresses.join(', '),
+      ),
+  ),
+  txCase(
+    'TX-CHECKSUM',
+    'the checksum is valid (for v3 over IPv4: the form is recorded)',
+    'RFC 5798 §5.2.8; RFC 3768 §5.3.8',
+    (o) => {
+      const good = masterAdverts(o);
+      const j = all(
+        good,
+        () => true,
+        'a valid checksum',
+        () => '',
+      );
+      j.measured.form = [...new Set(good.map((a) => a.checksumForm))].join(', ');
+      return j;
+    },
+  ),
+  txCase(
+    'TX-PERIOD',
+    'a master advertises every Advertisement_Interval',
+    'RFC 5798 §6.4.3; RFC 3768 §6.4.3',
+    (o) => {
+      const a = masterAdverts(o);
+      // The first second holds the take-over (an immediate advert, GARP bursts): periods after it.
+      const steady = a.filter((x) => x.tUs - (a[0]?.tUs ?? 0) >= o.v.intervalMs * 1000);
+      const periods = steady.slice(1).map((x, i) => (x.tUs - (steady[i]?.tUs ?? 0)) / 1000);
+      const mean = periods.reduce((s, p) => s + p, 0) / (periods.length || 1);
+      const worst = periods.reduce((w, p) => Math.max(w, Math.abs(p - o.v.intervalMs)), 0);
+      const j = windowed(
+        'meanPeriod',
+        periods.length ? mean : undefined,
+        o.v.intervalMs,
+        `Advertisement_Interval ${o.v.intervalMs} ms`,
+        tol.earlyMs,
+        tol.earlyMs,
+      );
+      j.measured.periods = periods.length;
+      j.measured.worstErrorMs = Math.round(worst * 100) / 100;
+      j.pass = j.pass && worst <= tol.lateMs;
+      return j;
+    },
+  ),
+  txCase(
+    'TX-SHUTDOWN',
+    'a master that shuts down sends an advert with priority 0',
+    'RFC 5798 §6.4.3; RFC 3768 §6.4.3',
+    (o) => {
+      const stop = mark(o, 'stop');
+      const zero = adverts(o, 'dut', stop, mark(o, 'start')).find((a) => a.advert.priority === 0);
+      return check(
+        zero !== undefined,
+        { priorityZeroAfterMs: zero ? ms(zero.tUs - stop) : null },
+        'a priority-0 advert after the stop',
+        zero ? `priority 0 ${ms(zero.tUs - stop)} ms after SIGTERM` : 'no priority-0 advert',
+      );
+    },
+  ),
+];
+
+export const ANNOUNCE_ALONE_CASES: Case[] = [
+  {
+    id: 'ARP-GARP',
+    group: 'arp-nd',
+    title:
+      'a new master broadcasts a gratuitous ARP for each VIP: sender IP = target IP = VIP, the virtual router MAC',
+    rfc: 'RFC 5798 §6.4.1, §7.3; RFC 3768 §6.4.1',
+    level: 'MUST',
+    variants: ['v2-ipv4', 'v3-ipv4'],
+    scenario: ALONE,
+    judge(o) {
+      const vmac = virtualRouterMac(o.v.vrid, 4);
+      const first = masterAdverts(o)[0];
+      const garps = frames(o, 'arp', 'dut', first?.tUs ?? 0).filter((a) => a.senderIp === a.targetIp);
+      const ok = garps.filter(
+        (g) =>
+          g.senderIp === o.v.vips[0] &&
+          g.senderMac === vmac &&
+          g.srcMac === vmac &&
+          g.dstMac === 'ff:ff:ff:ff:ff:ff',
+      );
+      return check(
+        garps.length > 0 && ok.length === garps.length,
+        { garps: garps.length, right: ok.length, senderMac: garps[0]?.senderMac ?? null },
+        `gratuitous ARP for ${o.v.vips[0]} from ${vmac}, broadcast`,
+        garps.length ? `${ok.length} of ${garps.length} right` : 'no gratuitous ARP',
+      );
+    },
+  },
+  {
+    id: 'ND-NA',
+    group: 'arp-nd',
+    title:
+      'a new IPv6 master sends an unsolicited NA for each VIP: R=1, S=0, O=1, target link-layer address = the virtual router MAC',
+    rfc: 'RFC 5798 §6.4.1, §7.3',
+    level: 'MUST',
+    variants: ['v3-ipv6'],
+    scenario: ALONE,
+    judge(o) {
+      const vmac = virtualRouterMac(o.v.vrid, 6);
+      const first = masterAdverts(o)[0];
+      const nas = frames(o, 'na', 'dut', first?.tUs ?? 0).filter((n) => !n.solicited);
+      const targets = new Set(nas.map((n) => n.target));
+      const ok = nas.filter((n) => n.router && n.override && n.tlla === vmac);
+      return check(
+        o.v.vips.every((v) => targets.has(v)) && ok.length === nas.length,
+        {
+          nas: nas.length,
+          right: ok.length,
+          flags: nas[0] ? `R=${+nas[0].router} S=${+nas[0].solicited} O=${+nas[0].override}` : null,
+          tlla: nas[0]?.tlla ?? null,
+        },
+        `an NA for each of ${o.v.vips.join(', ')}, R=1 S=0 O=1, TLLA ${vmac}`,
+        nas.length ? `${ok.length} of ${nas.length} right, targets ${[...targets].join(', ')}` : 'no NA',
+      );
+    },
+  },
+  {
+    id: 'ARP-BURSTS',
+    group: 'arp-nd',
+    title: 'garp_master_repeat 3 at the take-over and 3 more after garp_master_delay 1 s',
+    rfc: 'keepalived.conf(5) garp_master_delay, garp_master_repeat',
+    level: 'keepalived',
+    scenario: ALONE,
+    judge(o) {
+      const first = masterAdverts(o)[0];
+      const t0 = first?.tUs ?? 0;
+      const ann =
+        o.v.family === 4
+          ? frames(o, 'arp', 'dut', t0).filter((a) => a.senderIp === a.targetIp && a.senderIp === o.v.vips[0])
+          : frames(o, 'na', 'dut', t0).filter((n) => !n.solicited && n.target === o.v.vips[0]);
+      const at = ann.map((a) => (a.tUs - t0) / 1000);
+      const early = at.filter((t) => t < 500).length;
+      const later = at.filter((t) => t >= 1000 - tol.earlyMs && t <= 1000 + tol.lateMs).length;
+      return check(
+        early === GARP_REPEAT && later === GARP_REPEAT,
+        { atTakeover: early, afterDelay: later, offsetsMs: at.map((t) => Math.round(t)).join(' ') },
+        `${GARP_REPEAT} for ${o.v.vips[0]} at the take-over, ${GARP_REPEAT} at +1000 ms`,
+        `${early} at the take-over, ${later} at +1 s`,
+      );
+    },
+  },
+  {
+    id: 'SM-MASTER-ANSWERS',
+    group: 'arp-nd',
+    title: 'the master answers ARP / neighbor solicitations for the VIP with the virtual router MAC',
+    rfc: 'RFC 5798 §6.4.3; RFC 3768 §6.4.3',
+    level: 'MUST',
+    scenario: ALONE,
+    judge(o) {
+      const probe = mark(o, 'probe');
+      const vmac = virtualRouterMac(o.v.vrid, o.v.family);
+      const vip = o.v.family === 4 ? o.v.vips[0] : o.v.vips[1];
+      const answer =
+        o.v.family === 4
+          ? frames(o, 'arp', undefined, probe).find((a) => a.op === 2 && a.senderIp === vip)
+          : frames(o, 'na', undefined, probe).find((n) => n.solicited && n.target === vip);
+      const mac = answer && ('senderMac' in answer ? answer.senderMac : answer.tlla);
+      return check(
+        mac === vmac,
+        { answeredWith: mac ?? null, afterMs: answer ? ms(answer.tUs - probe) : null },
+        `an answer for ${vip} naming ${vmac}`,
+        answer ? `answered with ${mac}` : 'no answer',
+      );
+    },
+  },
+  {
+    id: 'SM-BACKUP-START',
+    group: 'state',
+    title: 'a non-owner starting alone becomes master one Master_Down_Interval after it starts',
+    rfc: 'RFC 5798 §6.4.1; RFC 3768 §6.4.1',
+    level: 'MUST',
+    scenario: ALONE,
+    judge(o) {
+      const start = mark(o, 'start');
+      const join = frames(o, 'join', 'dut', start)[0];
+      const first = masterAdverts(o)[0];
+      const mdi =
+        3 * o.v.intervalMs +
+        (o.v.version === 2 ? ((256 - 100) * 1000) / 256 : ((256 - 100) * o.v.intervalMs) / 256);
+      // From the start marker (out just before the daemon is spawned): MDI plus the daemon's own start-up.
+      const j = windowed(
+        'startToFirstAdvert',
+        first ? (first.tUs - start) / 1000 : undefined,
+        mdi,
+        `Master_Down_Interval(100) = ${mdi.toFixed(1)} ms after the daemon starts; +400 ms for it to start (keepalived ~50 ms, tsvrrpd ~250 ms here)`,
+        400,
+      );
+      j.measured.joinToFirstAdvert = join && first ? ms(first.tUs - join.tUs) : null;
+      return j;
+    },
+  },
+];
