@@ -28,7 +28,7 @@ export const DEVIATIONS: Deviation[] = [
     why:
       'keepalived 2.2.7 sets the Router flag of its unsolicited NAs only when IPv6 forwarding is on for ' +
       'the interface (vrrp_ndisc.c: gna_router, read from net.ipv6.conf.IF.forwarding); the lab DUT does ' +
-      'not forward, as the post\'s proxies do not. RFC 5798 §6.4.1 asks for R set.',
+      "not forward, as the post's proxies do not. RFC 5798 §6.4.1 asks for R set.",
   },
   {
     impl: 'keepalived',
