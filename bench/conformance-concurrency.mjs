@@ -38,7 +38,9 @@ try {
       walls[k] = (walls[k] ?? 0) + r.wallTimeMs;
       for (const x of r.results) {
         if (typeof x.measured.errorMs !== 'number') continue;
-        (errors[`${x.impl} ×${k}`] ??= []).push(Math.abs(x.measured.errorMs));
+        const key = `${x.impl} ×${k}`;
+        errors[key] ??= [];
+        errors[key].push(Math.abs(x.measured.errorMs));
       }
       console.log(
         `concurrency ${k}, round ${round + 1}: ${r.results.length} results in ${(r.wallTimeMs / 1000).toFixed(1)} s`,

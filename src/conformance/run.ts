@@ -183,7 +183,10 @@ async function writeTimeline(o: Observed, scenario: string): Promise<string> {
   const lanes = new Map<string, TimelineTrack>();
   const lane = (name: string) => {
     let t = lanes.get(name);
-    if (!t) lanes.set(name, (t = { name, events: [] }));
+    if (!t) {
+      t = { name, events: [] };
+      lanes.set(name, t);
+    }
     return t;
   };
   for (const x of o.obs) {

@@ -60,7 +60,8 @@ export interface ConformanceReport {
 export function summarize(cases: CaseInfo[], results: CaseResult[]): ConformanceReport['summary'] {
   const out: ConformanceReport['summary'] = {};
   for (const r of results) {
-    const s = (out[r.impl] ??= { PASS: 0, FAIL: 0, DEVIATION: 0, ERROR: 0, mustFailures: 0 });
+    const s = out[r.impl] ?? { PASS: 0, FAIL: 0, DEVIATION: 0, ERROR: 0, mustFailures: 0 };
+    out[r.impl] = s;
     s[r.verdict]++;
     const level = cases.find((c) => c.id === r.case)?.level;
     if ((r.verdict === 'FAIL' || r.verdict === 'ERROR') && level === 'MUST') s.mustFailures++;

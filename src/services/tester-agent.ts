@@ -75,7 +75,8 @@ function handle(req: Record<string, unknown>, answer: (r: Reply) => void): void 
     case 'send': {
       const s = socketFor(req.iface as string | undefined);
       for (const f of hexFrames(req.frames)) s.send(f);
-      return answer({ ok: true, atMs: monotonicMs() });
+      answer({ ok: true, atMs: monotonicMs() });
+      return;
     }
     case 'start': {
       if (jobs.has(id)) throw new Error(`job ${id} is already running`);
@@ -92,19 +93,24 @@ function handle(req: Record<string, unknown>, answer: (r: Reply) => void): void 
       };
       jobs.set(id, job);
       fire(id, job);
-      return answer({ ok: true });
+      answer({ ok: true });
+      return;
     }
     case 'swap': {
       const job = jobs.get(id);
       if (!job) throw new Error(`no job ${id}`);
       job.frames = hexFrames(req.frames);
-      return answer({ ok: true, sent: job.sent });
+      answer({ ok: true, sent: job.sent });
+      return;
     }
     case 'wait': {
       const job = jobs.get(id);
       if (!job) throw new Error(`no job ${id}`);
       const want = Number(req.sent);
-      if (job.sent >= want) return answer({ ok: true, sent: job.sent });
+      if (job.sent >= want) {
+        answer({ ok: true, sent: job.sent });
+        return;
+      }
       job.waiters.push({ sent: want, reply: () => answer({ ok: true, sent: job.sent }) });
       return;
     }
@@ -113,7 +119,8 @@ function handle(req: Record<string, unknown>, answer: (r: Reply) => void): void 
       if (!job) throw new Error(`no job ${id}`);
       timers.cancel(job.timer);
       jobs.delete(id);
-      return answer({ ok: true, sent: job.sent, atMs: monotonicMs() });
+      answer({ ok: true, sent: job.sent, atMs: monotonicMs() });
+      return;
     }
     default:
       throw new Error(`unknown op ${String(req.op)}`);
