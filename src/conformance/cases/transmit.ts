@@ -36,6 +36,27 @@ export const ALONE: Scenario = {
   },
 };
 
+/** garp_master_refresh 1 s with garp_master_refresh_repeat 2 (one GARP at the take-over, no delayed burst). */
+const REFRESH: Scenario = {
+  id: 'REFRESH',
+  start: 'dut-master',
+  dut: () => ({
+    instances: [
+      {
+        priority: 100,
+        garpMasterRepeat: 1,
+        garpMasterDelayS: 0,
+        garpMasterRefreshS: 1,
+        garpMasterRefreshRepeat: 2,
+      },
+    ],
+  }),
+  async run(c) {
+    await c.mark('watch');
+    await c.observeFor(Math.max(3200, 4 * c.v.intervalMs));
+  },
+};
+
 const group = (v: Variant) => (v.family === 4 ? '224.0.0.18' : 'ff02::12');
 const groupMac = (v: Variant) => (v.family === 4 ? '01:00:5e:00:00:12' : '33:33:00:00:00:12');
 
@@ -304,6 +325,43 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
         { atTakeover: early, afterDelay: later, offsetsMs: at.map((t) => Math.round(t)).join(' ') },
         `${GARP_REPEAT} for ${o.v.vips[0]} at the take-over, ${GARP_REPEAT} at +1000 ms`,
         `${early} at the take-over, ${later} at +1 s`,
+      );
+    },
+  },
+  {
+    id: 'ARP-REFRESH',
+    group: 'arp-nd',
+    title: 'garp_master_refresh 1 s: a burst of garp_master_refresh_repeat (2) every second while master',
+    rfc: 'keepalived.conf(5) garp_master_refresh, garp_master_refresh_repeat',
+    level: 'keepalived',
+    scenario: REFRESH,
+    judge(o) {
+      const from = mark(o, 'watch');
+      const vip = o.v.vips[0];
+      const ann =
+        o.v.family === 4
+          ? frames(o, 'arp', 'dut', from).filter((a) => a.senderIp === a.targetIp && a.senderIp === vip)
+          : frames(o, 'na', 'dut', from).filter((n) => !n.solicited && n.target === vip);
+      // Bursts: announcements less than 100 ms apart belong together.
+      const bursts: number[][] = [];
+      for (const a of ann) {
+        const last = bursts.at(-1);
+        if (last && a.tUs - (last.at(-1) ?? 0) < 100_000) last.push(a.tUs);
+        else bursts.push([a.tUs]);
+      }
+      const sizes = bursts.map((b) => b.length);
+      const gaps = bursts.slice(1).map((b, i) => ((b[0] ?? 0) - (bursts[i]?.[0] ?? 0)) / 1000);
+      // keepalived checks the refresh when it sends an advert: a burst may wait for the next one.
+      const max = 1000 + o.v.intervalMs + tol.lateMs;
+      const ok =
+        bursts.length >= 2 &&
+        sizes.every((n) => n === 2) &&
+        gaps.every((g) => g >= 1000 - tol.earlyMs && g <= max);
+      return check(
+        ok,
+        { bursts: bursts.length, sizes: sizes.join(' '), gapsMs: gaps.map((g) => Math.round(g)).join(' ') },
+        `bursts of 2 every 1000 ms (up to one advert interval later: ${max} ms)`,
+        `${bursts.length} bursts of ${sizes.join(', ')}, ${gaps.map((g) => Math.round(g)).join(', ')} ms apart`,
       );
     },
   },
