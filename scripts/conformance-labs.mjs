@@ -3,7 +3,7 @@
 //   npm run build && node scripts/conformance-labs.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseLab, VARIANT_IDS, VARIANTS } from '../dist/src/conformance/lab.js';
+import { baseLab, twoDutLab, VARIANT_IDS, VARIANTS } from '../dist/src/conformance/lab.js';
 
 const dir = 'topologies/conformance';
 for (const id of VARIANT_IDS) {
@@ -11,5 +11,11 @@ for (const id of VARIANT_IDS) {
   mkdirSync(join(dir, id), { recursive: true });
   writeFileSync(join(dir, `${id}.yaml`), yaml);
   writeFileSync(join(dir, id, 'dut.conf'), conf);
-  console.log(`${dir}/${id}.yaml, ${dir}/${id}/dut.conf`);
+  const two = twoDutLab(VARIANTS[id]);
+  writeFileSync(join(dir, `${id}-two.yaml`), two.yaml);
+  writeFileSync(join(dir, id, 'dut-200.conf'), two.conf);
+  writeFileSync(join(dir, id, 'dut2-100.conf'), two.conf2);
+  console.log(
+    `${dir}/${id}.yaml (+ ${id}/dut.conf), ${dir}/${id}-two.yaml (+ ${id}/dut-200.conf, ${id}/dut2-100.conf)`,
+  );
 }

@@ -12,7 +12,7 @@ import { CASES } from './cases/index.js';
 import { judgeDiscard } from './cases/receive.js';
 import { DEVIATIONS } from './deviations.js';
 import type { Observed } from './engine.js';
-import { baseLab, dutConf, VARIANT_IDS, VARIANTS } from './lab.js';
+import { baseLab, dutConf, twoDutLab, VARIANT_IDS, VARIANTS } from './lab.js';
 import type { Obs } from './observe.js';
 import { selectCases } from './run.js';
 
@@ -48,6 +48,10 @@ describe('conformance labs', () => {
     const { yaml, conf } = baseLab(VARIANTS[id]);
     expect(topo(`${id}.yaml`)).toBe(yaml);
     expect(topo(`${id}/dut.conf`)).toBe(conf);
+    const two = twoDutLab(VARIANTS[id]);
+    expect(topo(`${id}-two.yaml`)).toBe(two.yaml);
+    expect(topo(`${id}/dut-200.conf`)).toBe(two.conf);
+    expect(topo(`${id}/dut2-100.conf`)).toBe(two.conf2);
   });
 
   it('a DUT config carries what a case asks for', () => {

@@ -213,3 +213,16 @@ export function baseLab(v: Variant): { yaml: string; conf: string } {
     conf: dutConf(v, spec),
   };
 }
+
+/** ... and one with two speakers (priorities 200 and 100) for the cases that need two. */
+export function twoDutLab(v: Variant): { yaml: string; conf: string; conf2: string } {
+  const spec: DutSpec = { instances: [{ priority: 200 }], dut2: { instances: [{ priority: 100 }] } };
+  return {
+    yaml: labYaml(`cf-${v.id}-two`, v, spec, 'keepalived', {
+      dut: `${v.id}/dut-200.conf`,
+      dut2: `${v.id}/dut2-100.conf`,
+    }),
+    conf: dutConf(v, spec),
+    conf2: dutConf(v, spec.dut2 as DutSpec),
+  };
+}
