@@ -4,7 +4,8 @@
  * judges live here too: they only read; every verdict carries what was measured beside what was expected.
  */
 import { TOLERANCE } from '../timeline/expect.js';
-import type { Observed, Scenario } from './engine.js';
+import { masterDownMs, skewMs } from '../vrrp/timers.js';
+import type { Observed, Scenario, ScenarioCtx } from './engine.js';
 import type { VariantId } from './lab.js';
 import type { AdvertObs, Obs, Who } from './observe.js';
 
@@ -98,4 +99,21 @@ export function check(
   detail: string,
 ): Judgement {
   return { pass, measured, expected, detail };
+}
+
+/** The RFC formulas (src/vrrp/timers.ts, the ones tsvrrpd runs) for an observed run's variant. */
+export const mdiOf = (o: Observed, priority: number, intervalMs = o.v.intervalMs): number =>
+  masterDownMs(o.v.version, priority, intervalMs);
+export const skewOf = (o: Observed, priority: number, intervalMs = o.v.intervalMs): number =>
+  skewMs(o.v.version, priority, intervalMs);
+
+/**
+ * The usual start of a scenario: the tester is master at `priority` over the DUT (100), and the DUT has
+ * heard it (if the DUT won the start-up race, it yields at once).
+ */
+export async function testerMaster(c: ScenarioCtx, priority = 200): Promise<void> {
+  await c.tester.start('m', [c.advert({ priority })], c.v.intervalMs);
+  await c.tester.waitSent('m', 3);
+  await c.until((h) => !h.includes('dut'), c.mdiMs(100) + 3 * c.v.intervalMs);
+  await c.tester.waitSent('m', 5);
 }

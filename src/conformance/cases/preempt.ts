@@ -3,7 +3,19 @@
  * The tester is master at 150 over the DUT (100), then drops its priority to 50: a preempting DUT takes
  * over one Master_Down_Interval after the last advert it had to respect.
  */
-import { adverts, type Case, check, frames, mark, ms, tol, windowed } from '../case.js';
+import {
+  adverts,
+  type Case,
+  check,
+  frames,
+  type Judgement,
+  mark,
+  mdiOf,
+  ms,
+  testerMaster,
+  tol,
+  windowed,
+} from '../case.js';
 import type { Observed, Scenario, ScenarioCtx } from '../engine.js';
 import type { DutInstance } from '../lab.js';
 
@@ -12,11 +24,7 @@ const I = (c: ScenarioCtx) => c.v.intervalMs;
 /** preempt_delay in seconds for a variant: 10 intervals (1 s at 0.1 s, 10 s at 1 s is too long: 3 s). */
 const delayS = (intervalMs: number) => (intervalMs >= 1000 ? 3 : (10 * intervalMs) / 1000);
 
-function mdi(o: Observed, p: number) {
-  return (
-    3 * o.v.intervalMs + (o.v.version === 2 ? ((256 - p) * 1000) / 256 : ((256 - p) * o.v.intervalMs) / 256)
-  );
-}
+const mdi = (o: Observed, p: number) => mdiOf(o, p);
 
 function lowered(id: string, dut: (intervalMs: number) => DutInstance, cancel = false): Scenario {
   return {
@@ -24,10 +32,7 @@ function lowered(id: string, dut: (intervalMs: number) => DutInstance, cancel = 
     start: 'none',
     dut: (v) => ({ instances: [dut(v.intervalMs)] }),
     async run(c) {
-      await c.tester.start('m', [c.advert({ priority: 150 })], I(c));
-      await c.tester.waitSent('m', 3);
-      await c.until((h) => !h.includes('dut'), c.mdiMs(100) + 3 * I(c));
-      await c.tester.waitSent('m', 5);
+      await testerMaster(c, 150);
       await c.mark('lower');
       await c.tester.swap('m', [c.advert({ priority: 50 })]);
       const delay = (dut(I(c)).preemptDelayS ?? 0) * 1000;
@@ -51,6 +56,21 @@ function lowered(id: string, dut: (intervalMs: number) => DutInstance, cancel = 
 /** The first tester advert at priority 50 after `label`, and the DUT's first advert after `from`. */
 function firstLowerAfter(o: Observed, label: string) {
   return adverts(o, 'tester', mark(o, label)).find((a) => a.advert.priority === 50);
+}
+
+/** The DUT's take-over against the last priority-150 advert it had to respect: Master_Down_Interval. */
+function fromLastHigher(o: Observed, why: string): Judgement {
+  const lower = firstLowerAfter(o, 'lower');
+  const last150 = adverts(o, 'tester', 0, lower?.tUs ?? 0)
+    .filter((a) => a.advert.priority === 150)
+    .at(-1);
+  const first = last150 && adverts(o, 'dut', last150.tUs)[0];
+  return windowed(
+    'fromLastHigher',
+    last150 && first ? (first.tUs - last150.tUs) / 1000 : undefined,
+    mdi(o, 100),
+    `${why}: Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the last priority-150 advert`,
+  );
 }
 
 const PREEMPT = lowered('PREEMPT', () => ({ priority: 100 }));
@@ -119,19 +139,7 @@ export const PREEMPT_CASES: Case[] = [
     rfc: 'RFC 5798 §6.4.2; RFC 3768 §6.4.2',
     level: 'MUST',
     scenario: PREEMPT,
-    judge(o) {
-      const lower = firstLowerAfter(o, 'lower');
-      const last150 = adverts(o, 'tester', 0, lower?.tUs ?? 0)
-        .filter((a) => a.advert.priority === 150)
-        .at(-1);
-      const first = last150 && adverts(o, 'dut', last150.tUs)[0];
-      return windowed(
-        'fromLastHigher',
-        last150 && first ? (first.tUs - last150.tUs) / 1000 : undefined,
-        mdi(o, 100),
-        `lower adverts are discarded: Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the last priority-150 one`,
-      );
-    },
+    judge: (o) => fromLastHigher(o, 'lower adverts are discarded'),
   },
   {
     id: 'PRE-NOPREEMPT',
@@ -210,19 +218,7 @@ export const PREEMPT_CASES: Case[] = [
     rfc: 'keepalived vrrp_complete_instance(): "preempt delay will not work with initial state MASTER"',
     level: 'keepalived',
     scenario: DELAY_MASTER,
-    judge(o) {
-      const lower = firstLowerAfter(o, 'lower');
-      const last150 = adverts(o, 'tester', 0, lower?.tUs ?? 0)
-        .filter((a) => a.advert.priority === 150)
-        .at(-1);
-      const first = last150 && adverts(o, 'dut', last150.tUs)[0];
-      return windowed(
-        'fromLastHigher',
-        last150 && first ? (first.tUs - last150.tUs) / 1000 : undefined,
-        mdi(o, 100),
-        `no delay: Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the last priority-150 advert`,
-      );
-    },
+    judge: (o) => fromLastHigher(o, 'no delay'),
   },
   {
     id: 'FAULT-RELEASE',

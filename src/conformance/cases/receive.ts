@@ -5,24 +5,33 @@
  * last valid advert; one that accepts it stays backup. Cases that must be accepted run the other way
  * round: the DUT must stay backup while they flow.
  */
-import { adverts, type Case, check, frames, type Judgement, mark, ms, windowed } from '../case.js';
+import {
+  adverts,
+  type Case,
+  check,
+  frames,
+  type Judgement,
+  mark,
+  mdiOf,
+  ms,
+  testerMaster,
+  windowed,
+} from '../case.js';
 import type { AdvertOpts, Observed, Scenario, ScenarioCtx } from '../engine.js';
 import type { Variant, VariantId } from '../lab.js';
 
 const DUT_PRIORITY = 100;
 
-/** The tester is master at 200; the DUT (100) is backup and has heard it (it yields if it won the start). */
-async function testerMaster(c: ScenarioCtx): Promise<void> {
-  await c.tester.start('m', [c.advert({ priority: 200 })], c.v.intervalMs);
-  await c.tester.waitSent('m', 3);
-  await c.until((h) => !h.includes('dut'), c.mdiMs(DUT_PRIORITY) + 3 * c.v.intervalMs);
-  await c.tester.waitSent('m', 5);
-}
-
-export function discardScenario(
+/**
+ * The tester master at 200, then at 199 with `mutation`; `then` watches what the DUT does with it (it
+ * returns whether the DUT took over while the mutated adverts flowed). The DUT takes over in the end.
+ */
+function swapScenario(
   id: string,
   mutation: (v: Variant) => AdvertOpts,
-  variants?: VariantId[],
+  variants: VariantId[] | undefined,
+  watchMs: (c: ScenarioCtx) => number,
+  finalMdiMs: (c: ScenarioCtx) => number,
 ): Scenario {
   return {
     id,
@@ -33,14 +42,46 @@ export function discardScenario(
       await testerMaster(c);
       await c.mark('swap');
       await c.tester.swap('m', [c.advert({ priority: 199, ...mutation(c.v) })]);
-      // Discarded: the DUT takes over at last valid + MDI. Accepted: it never does while they flow.
-      const deadline = c.mdiMs(DUT_PRIORITY) + 3 * c.v.intervalMs + 500;
-      const took = await c.until((h) => h.includes('dut'), deadline);
+      const took = await c.until((h) => h.includes('dut'), watchMs(c));
       await c.mark('tester-stops');
       await c.tester.stop('m');
-      if (!took) await c.until((h) => h.includes('dut'), c.mdiMs(DUT_PRIORITY) + 1000);
+      if (!took) await c.until((h) => h.includes('dut'), finalMdiMs(c) + 1000);
     },
   };
+}
+
+/** Discarded: the DUT takes over at last valid + MDI. Accepted: it never does while they flow. */
+export function discardScenario(
+  id: string,
+  mutation: (v: Variant) => AdvertOpts,
+  variants?: VariantId[],
+): Scenario {
+  return swapScenario(
+    id,
+    mutation,
+    variants,
+    (c) => c.mdiMs(DUT_PRIORITY) + 3 * c.v.intervalMs + 500,
+    (c) => c.mdiMs(DUT_PRIORITY),
+  );
+}
+
+/**
+ * Accepted: the DUT stays backup for two Master_Down_Intervals (of the longer interval if one is
+ * advertised), a window in which a DUT that discards them takes over.
+ */
+export function acceptScenario(
+  id: string,
+  mutation: (v: Variant) => AdvertOpts,
+  variants?: VariantId[],
+): Scenario {
+  const advertised = (c: ScenarioCtx) => mutation(c.v).intervalMs ?? c.v.intervalMs;
+  return swapScenario(
+    id,
+    mutation,
+    variants,
+    (c) => 2 * c.mdiMs(DUT_PRIORITY, Math.max(advertised(c), c.v.intervalMs)),
+    (c) => c.mdiMs(DUT_PRIORITY, advertised(c)),
+  );
 }
 
 /** Last valid (priority 200) tester advert before the swap → the DUT's first advert after it. */
@@ -51,7 +92,7 @@ export function judgeDiscard(o: Observed): Judgement {
   );
   const lastValid = valid.at(-1);
   const dutFirst = lastValid && adverts(o, 'dut', lastValid.tUs)[0];
-  const mdi = masterDown(o.v, DUT_PRIORITY);
+  const mdi = mdiOf(o, DUT_PRIORITY);
   const j = windowed(
     'silence',
     lastValid && dutFirst ? (dutFirst.tUs - lastValid.tUs) / 1000 : undefined,
@@ -69,38 +110,6 @@ export function judgeDiscard(o: Observed): Judgement {
   return j;
 }
 
-function masterDown(v: Variant, p: number, intervalMs = v.intervalMs): number {
-  return 3 * intervalMs + (v.version === 2 ? ((256 - p) * 1000) / 256 : ((256 - p) * intervalMs) / 256);
-}
-
-export function acceptScenario(
-  id: string,
-  mutation: (v: Variant) => AdvertOpts,
-  variants?: VariantId[],
-): Scenario {
-  return {
-    id,
-    ...(variants ? { variants } : {}),
-    start: 'none',
-    dut: () => ({ instances: [{ priority: DUT_PRIORITY }] }),
-    async run(c) {
-      await testerMaster(c);
-      await c.mark('swap');
-      await c.tester.swap('m', [c.advert({ priority: 199, ...mutation(c.v) })]);
-      // An observation window of two Master_Down_Intervals (of the longer interval if one is advertised):
-      // a DUT that discards these adverts takes over inside it.
-      const advertised = mutation(c.v).intervalMs ?? c.v.intervalMs;
-      const took = await c.until(
-        (h) => h.includes('dut'),
-        2 * c.mdiMs(DUT_PRIORITY, Math.max(advertised, c.v.intervalMs)),
-      );
-      await c.mark('tester-stops');
-      await c.tester.stop('m');
-      if (!took) await c.until((h) => h.includes('dut'), c.mdiMs(DUT_PRIORITY, advertised) + 1000);
-    },
-  };
-}
-
 /** No DUT advert while the accepted adverts flowed; takeover at the last one + MDI (of `intervalMs`). */
 export function judgeAccept(o: Observed, intervalMs = o.v.intervalMs, why = ''): Judgement {
   const swap = mark(o, 'swap');
@@ -116,7 +125,7 @@ export function judgeAccept(o: Observed, intervalMs = o.v.intervalMs, why = ''):
       `discarded: the DUT took over ${ms((during[0]?.tUs ?? swap) - swap)} ms after the change`,
     );
   }
-  const mdi = masterDown(o.v, DUT_PRIORITY, intervalMs);
+  const mdi = mdiOf(o, DUT_PRIORITY, intervalMs);
   const j = windowed(
     'silence',
     last && first ? (first.tUs - last.tUs) / 1000 : undefined,

@@ -3,25 +3,25 @@
  * priority 0, a master hearing priority 0, lower, equal and higher priorities, the ordering of two
  * backups, a backup's silence on ARP/ND.
  */
-import { adverts, type Case, check, frames, mark, ms, tol, windowed } from '../case.js';
+import {
+  adverts,
+  type Case,
+  check,
+  frames,
+  mark,
+  mdiOf,
+  ms,
+  skewOf,
+  testerMaster,
+  tol,
+  windowed,
+} from '../case.js';
 import type { Observed, Scenario, ScenarioCtx } from '../engine.js';
 
 const I = (c: ScenarioCtx) => c.v.intervalMs;
 
-/** The tester is master at `priority` over a DUT at 100, which has heard it. */
-async function testerMaster(c: ScenarioCtx, priority = 200): Promise<void> {
-  await c.tester.start('m', [c.advert({ priority })], I(c));
-  await c.tester.waitSent('m', 3);
-  await c.until((h) => !h.includes('dut'), c.mdiMs(100) + 3 * I(c));
-  await c.tester.waitSent('m', 5);
-}
-
-function mdi(o: Observed, p: number, interval = o.v.intervalMs) {
-  return 3 * interval + skew(o, p, interval);
-}
-function skew(o: Observed, p: number, interval = o.v.intervalMs) {
-  return o.v.version === 2 ? ((256 - p) * 1000) / 256 : ((256 - p) * interval) / 256;
-}
+const mdi = mdiOf;
+const skew = skewOf;
 
 const OWNER: Scenario = {
   id: 'OWNER',
@@ -137,7 +137,7 @@ export const STATE_CASES: Case[] = [
       // only; the kernel's report of the join goes out up to ~10 ms late (measured), hence −50 ms.
       const join = frames(o, 'join', 'dut', start)[0];
       const first = adverts(o, 'dut', start).find((a) => a.advert.priority === 255);
-      const mdi = 3 * o.v.intervalMs + (o.v.version === 2 ? 1000 / 256 : o.v.intervalMs / 256);
+      const mdi = mdiOf(o, 255);
       return windowed(
         'joinToFirstAdvert',
         join && first ? (first.tUs - join.tUs) / 1000 : undefined,

@@ -4,7 +4,18 @@
  * garp_master_delay 1), which becomes master, is asked for the VIP by the tester, and is stopped.
  */
 import { virtualRouterMac } from '../../vrrp/announce.js';
-import { adverts, type Case, check, frames, type Judgement, mark, ms, tol, windowed } from '../case.js';
+import {
+  adverts,
+  type Case,
+  check,
+  frames,
+  type Judgement,
+  mark,
+  mdiOf,
+  ms,
+  tol,
+  windowed,
+} from '../case.js';
 import type { Observed, Scenario } from '../engine.js';
 import type { Variant } from '../lab.js';
 
@@ -400,9 +411,7 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
       const start = mark(o, 'start');
       const join = frames(o, 'join', 'dut', start)[0];
       const first = masterAdverts(o)[0];
-      const mdi =
-        3 * o.v.intervalMs +
-        (o.v.version === 2 ? ((256 - 100) * 1000) / 256 : ((256 - 100) * o.v.intervalMs) / 256);
+      const mdi = mdiOf(o, 100);
       // From the start marker (out just before the daemon is spawned): MDI plus the daemon's own start-up.
       const j = windowed(
         'startToFirstAdvert',
