@@ -54,11 +54,13 @@ describe('tsvrrpd -f: configurations it cannot run (no root needed)', () => {
   it('-t: warnings for what it does not implement, each at file:line:col, then OK', async () => {
     const p = file(
       'warn.conf',
-      'vrrp_instance A {\n  interface eth0\n  virtual_router_id 9\n  use_vmac\n  virtual_ipaddress {\n    198.51.100.5\n  }\n}\n',
+      'vrrp_instance A {\n  interface eth0\n  virtual_router_id 9\n  skip_check_adv_addr\n  virtual_ipaddress {\n    198.51.100.5\n  }\n}\n',
     );
     const r = await tsvrrpd(['-t', '-f', p]);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`${p}:4:3: warning: tsvrrpd does not implement 'use_vmac' - ignoring it`);
+    expect(r.stderr).toContain(
+      `${p}:4:3: warning: tsvrrpd does not implement 'skip_check_adv_addr' - ignoring it`,
+    );
     expect(r.stdout).toContain('1 instance(s), configuration OK');
   });
 });
