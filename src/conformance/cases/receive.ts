@@ -241,15 +241,23 @@ export const RECEIVE_CASES: Case[] = [
     () => ({ addresses: ['198.51.100.77'] }),
     v2only,
   ),
+  // v3: RFC 9568 §5.2.5 says a count of 0 MUST be ignored, and erratum EID 8299 (verified 2025) adds the
+  // check to §7.1's list. RFC 3768 states no minimum, so for v2 it is only what a careful receiver does.
   discardCase(
     'RX-COUNT-ZERO',
-    'an advert with count 0 and no addresses is discarded',
-    'RFC 5798 §5.2.5; RFC 3768 §5.3.5',
+    'a VRRPv3 advert with count 0 and no addresses is discarded',
+    'RFC 9568 §5.2.5, §7.1 (erratum EID 8299); RFC 5798 §5.2.5 (minimum 1)',
+    'MUST',
+    () => ({ addresses: [], count: 0 }),
+    v3only,
+  ),
+  discardCase(
+    'RX-COUNT-ZERO-V2',
+    'a VRRPv2 advert with count 0 and no addresses is discarded',
+    'RFC 3768 §5.3.5 (no minimum stated; RFC 9568 §5.2.5 by analogy)',
     'SHOULD',
-    () => ({
-      addresses: [],
-      count: 0,
-    }),
+    () => ({ addresses: [], count: 0 }),
+    v2only,
   ),
   discardCase(
     'RX-INTERVAL-ZERO',
