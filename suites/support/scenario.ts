@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { down } from '../../src/lab/down.js';
 import { up } from '../../src/lab/up.js';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from '../../src/scenario/run.js';
@@ -18,7 +18,7 @@ export async function scenarioOn(
   impl?: ImplChoice,
 ): Promise<ScenarioResult> {
   await down(lab).catch(() => {});
-  const { state } = await up({ file: join(ROOT, topology), name: lab, runsDir: join(ROOT, 'runs'), impl });
+  const { state } = await up({ file: resolve(ROOT, topology), name: lab, runsDir: join(ROOT, 'runs'), impl });
   try {
     const r = await runScenario(state, spec, SCENARIO_OUT);
     console.log(`${spec.name}: evidence in ${r.artifacts}`);
