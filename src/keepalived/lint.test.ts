@@ -269,6 +269,51 @@ describe('lint peers across files', () => {
   });
 });
 
+describe('lint unicast peers across files', () => {
+  const uc = (src: string | undefined, ...peers: string[]) =>
+    `${src ? `    unicast_src_ip ${src}\n` : ''}    unicast_peer {\n${peers.map((p) => `        ${p}\n`).join('')}    }`;
+  const v6 = (extra: string) =>
+    `    interface eth0\n    virtual_router_id 7\n    virtual_ipaddress {\n        fe80::7/64\n    }\n${extra}`;
+
+  it('is quiet when each side names the address the other sends from', async () => {
+    const findings = await lint({
+      'a.conf': instance('VI', basic(uc('10.0.0.2', '10.0.0.3'))),
+      'b.conf': instance('VI', basic(uc('10.0.0.3', '10.0.0.2'))),
+    });
+    expect(brief(findings)).toEqual([]);
+  });
+
+  it("flags unicast on one side only, and a peer list without the other side's unicast_src_ip", async () => {
+    const one = await lint({
+      'a.conf': instance('VI', basic(uc(undefined, '10.0.0.3'))),
+      'b.conf': instance('VI', basic()),
+    });
+    expect(brief(one)).toEqual(['a.conf:7:5 error peer-unicast-mismatch']);
+    const wrong = await lint({
+      'a.conf': instance('VI', basic(uc('10.0.0.2', '10.0.0.9'))),
+      'b.conf': instance('VI', basic(uc('10.0.0.3', '10.0.0.2'))),
+    });
+    expect(brief(wrong)).toEqual(['a.conf:8:5 error unicast-peer-not-source']);
+    expect(wrong[0]?.message).toMatch(/does not hold 10\.0\.0\.3, the unicast_src_ip in .*b\.conf$/);
+  });
+
+  it('IPv6 without unicast_src_ip: the peer must be named by its link-local address', async () => {
+    const global = await lint({
+      'a.conf': instance('VI', v6(uc(undefined, '2001:db8::3'))),
+      'b.conf': instance('VI', v6(uc(undefined, '2001:db8::2'))),
+    });
+    expect(brief(global)).toEqual([
+      'a.conf:7:5 warning unicast-peer-not-source',
+      'b.conf:7:5 warning unicast-peer-not-source',
+    ]);
+    const linkLocal = await lint({
+      'a.conf': instance('VI', v6(uc(undefined, 'fe80::3'))),
+      'b.conf': instance('VI', v6(uc(undefined, 'FE80:0::2'))),
+    });
+    expect(brief(linkLocal)).toEqual([]);
+  });
+});
+
 describe('lint other settings', () => {
   it('flags a VIP on an interface the instance neither uses nor tracks', async () => {
     const vips = '    virtual_ipaddress {\n        10.2.0.1/24 dev eth3\n        10.3.0.1/24 dev eth4\n    }';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { formatIPv4, formatIPv6, parseIp } from '../vrrp/addr.js';
 import { loadConfig } from './config/load.js';
 import type { ConfigNode } from './config/parse.js';
 import { isBrace, type Token, tokenize } from './config/tokenize.js';
@@ -460,10 +461,7 @@ function familyOf(inst: VrrpInstanceConfig): 4 | 6 {
 // Across files: instances with the same name are taken to be peers.
 
 function comparePeers(linted: Linted[], out: Finding[]): void {
-  const byName = new Map<
-    string,
-    { file: string; inst: VrrpInstanceConfig; node: ConfigNode | undefined }[]
-  >();
+  const byName = new Map<string, Peer[]>();
   for (const l of linted) {
     for (const i of l.instances) {
       const list = byName.get(i.inst.name) ?? [];
@@ -528,6 +526,7 @@ function comparePeers(linted: Linted[], out: Finding[]): void {
             ),
           );
         }
+        checkUnicastPeers(name, a, b, out);
         if (a.inst.state !== 'MASTER' || b.inst.state === 'MASTER') continue;
         const where = stmt(a.node, 'priority') ?? a.inst.at;
         if (a.inst.priority < b.inst.priority) {
@@ -556,6 +555,63 @@ function comparePeers(linted: Linted[], out: Finding[]): void {
       }
     }
   }
+}
+
+type Peer = { file: string; inst: VrrpInstanceConfig; node: ConfigNode | undefined };
+
+/**
+ * unicast_peer must be on both sides, and name the address the other side receives at: keepalived binds
+ * its unicast receive socket to its source address (unicast_src_ip, else the interface's primary IPv4 or
+ * its IPv6 link-local address), so an advert sent to any other address of that node is never read.
+ */
+function checkUnicastPeers(name: string, a: Peer, b: Peer, out: Finding[]): void {
+  const [ua, ub] = [a.inst.unicastPeers.length > 0, b.inst.unicastPeers.length > 0];
+  const where = stmt(a.node, 'unicast_peer') ?? a.inst.at;
+  if (ua && !ub) {
+    out.push(
+      finding(
+        where,
+        'error',
+        'peer-unicast-mismatch',
+        `${name} sends unicast to its unicast_peer list here but multicasts in ${b.file}`,
+        'keepalived drops an advert sent the other way ("Expected multicast packet but received unicast ' +
+          'packet", and the reverse): neither hears the other and both become MASTER.',
+      ),
+    );
+    return;
+  }
+  if (!ua) return;
+  const peers = new Set(a.inst.unicastPeers.map(canonicalIp));
+  const src = b.inst.unicastSrcIp;
+  if (src !== undefined && !peers.has(canonicalIp(src))) {
+    out.push(
+      finding(
+        where,
+        'error',
+        'unicast-peer-not-source',
+        `${name}'s unicast_peer list here does not hold ${src}, the unicast_src_ip in ${b.file}`,
+        'keepalived receives unicast adverts only at its source address (its receive socket is bound to ' +
+          "it): this node's adverts never reach the other, which becomes MASTER too.",
+      ),
+    );
+  } else if (src === undefined && familyOf(b.inst) === 6 && ![...peers].some((p) => p.startsWith('fe80:'))) {
+    out.push(
+      finding(
+        where,
+        'warning',
+        'unicast-peer-not-source',
+        `${name}'s unicast_peer list here has no link-local address, but ${b.file} sets no unicast_src_ip`,
+        'without unicast_src_ip an IPv6 instance sends from, and only receives at, its link-local ' +
+          'address (keepalived binds its receive socket to it): adverts sent to a global address of that ' +
+          'node are never read. Name its link-local address, or set unicast_src_ip there.',
+      ),
+    );
+  }
+}
+
+function canonicalIp(text: string): string {
+  const parsed = parseIp(text);
+  return parsed ? (parsed.family === 4 ? formatIPv4(parsed.bytes) : formatIPv6(parsed.bytes)) : text;
 }
 
 /** keepalived ignores authentication without a password. Passwords are compared, never printed. */

@@ -112,6 +112,52 @@ describe('tsvrrpd configuration', () => {
     ]);
   });
 
+  it('unicast: peers with their TTL ranges, check_unicast_src per instance or global, a wrong-family address skipped', () => {
+    const cfg = resolve(
+      [
+        'global_defs {',
+        ' vrrp_check_unicast_src',
+        '}',
+        'vrrp_instance A {',
+        ' interface eth0',
+        ' virtual_router_id 7',
+        ' unicast_src_ip 198.51.100.1',
+        ' unicast_peer {',
+        '  198.51.100.2 min_ttl 250 max_ttl 255',
+        '  2001:db8::2',
+        '  198.51.100.3',
+        ' }',
+        ' virtual_ipaddress {',
+        '  198.51.100.5/24',
+        ' }',
+        '}',
+        'vrrp_instance B {',
+        ' interface eth0',
+        ' virtual_router_id 8',
+        ' unicast_src_ip fe80::1',
+        ' check_unicast_src',
+        ' unicast_peer {',
+        '  fe80::2',
+        ' }',
+        ' virtual_ipaddress {',
+        '  fe80::8/64',
+        ' }',
+        '}',
+      ].join('\n'),
+    );
+    const [a, b] = cfg.instances;
+    expect(a).toMatchObject({
+      unicastSrcIp: '198.51.100.1',
+      unicastPeers: ['198.51.100.2', '198.51.100.3'],
+      unicastPeerTtl: [{ address: '198.51.100.2', min: 250, max: 255 }],
+      checkUnicastSrc: true,
+    });
+    expect(b).toMatchObject({ unicastSrcIp: 'fe80::1', unicastPeers: ['fe80::2'], checkUnicastSrc: true });
+    expect(cfg.warnings.map((w) => `${w.at.line}: ${w.message}`)).toEqual([
+      '4: (A) unicast address 2001:db8::2 is not IPv4 like the instance - skipping it',
+    ]);
+  });
+
   it('use_vmac: vrrp.VRID with the virtual router MAC, VIPs on it; the IPv6 twin of a VRID gets vrrp6.VRID', () => {
     const cfg = resolve(
       [

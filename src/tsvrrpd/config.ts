@@ -44,8 +44,14 @@ export interface RouterInstance {
   vipsExcluded: RouterVip[];
   /** v2 PASS authentication: the password (at most 8 octets) */
   password: string | undefined;
+  /** keepalived's unicast_src_ip: the address adverts come from, in place of the interface's */
   unicastSrcIp: string | undefined;
+  /** keepalived's unicast_peer: adverts go to each of these instead of the group (of the instance's family) */
   unicastPeers: string[];
+  /** check_unicast_src (or the global vrrp_check_unicast_src): only adverts from a unicast peer count */
+  checkUnicastSrc: boolean;
+  /** per-peer min_ttl / max_ttl, checked with checkUnicastSrc */
+  unicastPeerTtl: { address: string; min: number; max: number }[];
   /**
    * keepalived's use_vmac: a macvlan (private mode) on `ifname` with the virtual router MAC; the VIPs
    * without a `dev` of their own live on it, and adverts leave through it unless `xmitBase`.
@@ -74,7 +80,7 @@ export class ConfigError extends Error {
 
 const GLOBAL_IMPLEMENTED = new Set(
   (
-    'router_id vrrp_version vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh ' +
+    'router_id vrrp_version vrrp_check_unicast_src vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh ' +
     'vrrp_garp_master_refresh_repeat vrrp_garp_lower_prio_repeat vrrp_lower_prio_no_advert'
   ).split(' '),
 );
@@ -83,7 +89,8 @@ const INSTANCE_IMPLEMENTED = new Set(
     'state interface virtual_router_id priority advert_int version nopreempt preempt preempt_delay ' +
     'garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat ' +
     'garp_lower_prio_repeat lower_prio_no_advert authentication track_interface dont_track_primary ' +
-    'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer use_vmac vmac_xmit_base'
+    'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer check_unicast_src use_vmac ' +
+    'vmac_xmit_base'
   ).split(' '),
 );
 const VIP_OPTIONS_IMPLEMENTED = new Set(['dev', 'label', 'brd', 'broadcast']);
@@ -186,6 +193,12 @@ function resolveInstance(
 
   // The first address decides the instance's family, as in keepalived; the others must match it.
   const family = isIP(inst.vips[0]?.address ?? '') as 4 | 6;
+  // keepalived skips a unicast address of the other family (it "MUST be of the same family")
+  const sameFamily = (address: string): boolean => {
+    if (isIP(address) === family) return true;
+    warn(inst.at, `${p} unicast address ${address} is not IPv${family} like the instance - skipping it`);
+    return false;
+  };
   // keepalived's default VMAC name is vrrp.VRID (an IPv6 instance whose name is taken: vrrp6.VRID, below)
   const vmacName = inst.useVmac ? (inst.useVmac.name ?? `vrrp.${inst.vrid}`) : undefined;
   if (inst.vmacXmitBase && !inst.useVmac)
@@ -270,7 +283,8 @@ function resolveInstance(
     vips,
     vipsExcluded,
     password,
-    unicastSrcIp: inst.unicastSrcIp,
+    unicastSrcIp:
+      inst.unicastSrcIp !== undefined && sameFamily(inst.unicastSrcIp) ? inst.unicastSrcIp : undefined,
     vmac:
       vmacName === undefined
         ? undefined
@@ -279,7 +293,9 @@ function resolveInstance(
             mac: virtualRouterMac(inst.vrid, family),
             xmitBase: inst.vmacXmitBase ?? false,
           },
-    unicastPeers: inst.unicastPeers,
+    unicastPeers: inst.unicastPeers.filter(sameFamily),
+    checkUnicastSrc: inst.checkUnicastSrc ?? globals.checkUnicastSrc ?? false,
+    unicastPeerTtl: (inst.unicastPeerTtl ?? []).filter((r) => isIP(r.address) === family),
   };
 }
 

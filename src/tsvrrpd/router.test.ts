@@ -359,6 +359,40 @@ vrrp_sync_group G {
     expect(top.coalesce.get('eth0/4')).toBeCloseTo(1.34375, 5);
   });
 
+  it('unicast_peer: adverts to each peer from unicast_src_ip, not to the group; only unicast adverts count', async () => {
+    io.addrs.set('eth0', new Set(['198.51.100.2', '198.51.100.20']));
+    start(
+      PAIR.replace(
+        'advert_int 1',
+        'advert_int 1\n  unicast_src_ip 198.51.100.20\n  unicast_peer {\n    198.51.100.1\n    198.51.100.3 min_ttl 250\n  }',
+      ),
+    );
+    const unicastFrom = (src: string, priority: number, ttl = 255) => {
+      const msg = encodeVrrp(
+        { version: 2, vrid: 51, priority, addresses: ['198.51.100.50'], intervalMs: 1000 },
+        { family: 4, src, dst: '198.51.100.20' },
+      );
+      io.receivers.get('eth0/4')?.({ data: msg, src, dst: '198.51.100.20', ttl, atMs: io.now() });
+    };
+    // A higher priority master heard at the group is not this instance's master: it takes over.
+    for (let i = 0; i < 4; i++) {
+      io.receive({ priority: 150 });
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(io.holds('198.51.100.50')).toBe(true);
+    expect(router?.stats().instances.VI_1?.drops).toEqual({ unexpected_multicast: 4 });
+    // Each advert goes to both peers, from unicast_src_ip, its checksum over that pair of addresses
+    // (FakeIo decodes it against the destination it was sent to).
+    const first = io.sent.filter((s) => s.at === io.sent[0]?.at);
+    expect(first.map((s) => [s.src, s.dst])).toEqual([
+      ['198.51.100.20', '198.51.100.1'],
+      ['198.51.100.20', '198.51.100.3'],
+    ]);
+    // A unicast advert from a higher priority, at a routed TTL (no check_unicast_src: any TTL): backup.
+    unicastFrom('198.51.100.1', 150, 62);
+    expect(io.holds('198.51.100.50')).toBe(false);
+  });
+
   it('use_vmac: the VMAC exists from the start, adverts leave through it, VIPs live on it; all undone at stop', async () => {
     const sent: string[] = [];
     const open = io.openSocket.bind(io);

@@ -391,7 +391,7 @@ export class Router {
   }
 
   private primaryAddress(inst: RouterInstance): string {
-    if (inst.family === 4 && inst.unicastSrcIp) return inst.unicastSrcIp;
+    if (inst.unicastSrcIp) return inst.unicastSrcIp;
     // Never a VIP (of any instance: another one may be master and hold its VIPs here already).
     const vips = new Set(
       this.cfg.instances.flatMap((i) => [...i.vips, ...i.vipsExcluded].map((v) => v.address)),
@@ -448,15 +448,22 @@ export class Router {
       return;
     }
     if (p.src === target.primary) return; // our own, looped back
-    const check = validateForInstance(advert, {
-      vrid: target.cfg.vrid,
-      version: target.cfg.version,
-      authType: target.cfg.password !== undefined ? 1 : 0,
-      password: target.cfg.password,
-      intervalMs: target.state.params.advertIntMs,
-      addresses: target.cfg.vips.map((v) => v.address),
-      priority: target.state.basePriority,
-    });
+    const check = validateForInstance(
+      advert,
+      {
+        vrid: target.cfg.vrid,
+        version: target.cfg.version,
+        authType: target.cfg.password !== undefined ? 1 : 0,
+        password: target.cfg.password,
+        intervalMs: target.state.params.advertIntMs,
+        addresses: target.cfg.vips.map((v) => v.address),
+        priority: target.state.basePriority,
+        unicastPeers: target.cfg.unicastPeers,
+        checkUnicastSrc: target.cfg.checkUnicastSrc,
+        unicastPeerTtl: target.cfg.unicastPeerTtl,
+      },
+      { family, src: p.src, dst: p.dst, ttl: p.ttl },
+    );
     if (!check.ok) {
       target.stats.drops[check.reason] = (target.stats.drops[check.reason] ?? 0) + 1;
       return;

@@ -403,6 +403,16 @@ describe('receive checks: each failure has its own reason', () => {
     expect(mustDrop(encodeVrrp(baseV6, V6), { ...V6, ttl: 64 }).detail).toContain('hop limit');
   });
 
+  it('the TTL rule is for the VRRP group: a unicast advert (keepalived unicast_peer) keeps any TTL', () => {
+    const to = { ...V4, dst: '192.0.2.2', ttl: 63 };
+    expect(decodeVrrp(encodeVrrp(baseV3, to), to).ok).toBe(true);
+    // keepalived's IPv6 unicast adverts carry the kernel's default hop limit, 64
+    const to6 = { ...V6, dst: 'fe80::2', ttl: 64 };
+    expect(decodeVrrp(encodeVrrp(baseV6, to6), to6).ok).toBe(true);
+    // the group in another spelling is still the group
+    expect(mustDrop(encodeVrrp(baseV6, V6), { ...V6, dst: 'FF02:0::12', ttl: 64 }).reason).toBe('bad_ttl');
+  });
+
   it.each([0, 1, 7])('too_short: %i octets', (n) => {
     const r = mustDrop(v3().subarray(0, n), V4);
     expect(r.reason).toBe('too_short');
@@ -577,6 +587,42 @@ describe('validateForInstance: configuration-dependent checks', () => {
     expect(validateForInstance(v6, { ...cfgV3, addresses: ['2001:DB8:0::50'] })).toEqual({
       ok: true,
       notes: [],
+    });
+  });
+
+  describe('multicast vs unicast (keepalived 2.2.7 vrrp.c, given the IP context)', () => {
+    const group = KEEPALIVED_V3.ip;
+    const unicast = { ...group, dst: '198.51.100.2' };
+    const peers = { ...cfgV3, unicastPeers: ['198.51.100.1', '198.51.100.3'] };
+    it('a multicast instance drops an advert sent to a unicast address', () => {
+      expect(validateForInstance(v3, cfgV3, group).ok).toBe(true);
+      expect(validateForInstance(v3, cfgV3, unicast)).toMatchObject({
+        ok: false,
+        reason: 'unexpected_unicast',
+      });
+    });
+    it('a unicast instance drops an advert sent to the group', () => {
+      expect(validateForInstance(v3, peers, unicast).ok).toBe(true);
+      expect(validateForInstance(v3, peers, group)).toMatchObject({
+        ok: false,
+        reason: 'unexpected_multicast',
+      });
+    });
+    it('check_unicast_src: only a configured peer, and within its min_ttl..max_ttl', () => {
+      const strict = { ...peers, checkUnicastSrc: true };
+      expect(validateForInstance(v3, strict, unicast).ok).toBe(true);
+      expect(validateForInstance(v3, strict, { ...unicast, src: '198.51.100.9' })).toMatchObject({
+        ok: false,
+        reason: 'unknown_unicast_peer',
+      });
+      // without check_unicast_src any sender counts, as in keepalived
+      expect(validateForInstance(v3, peers, { ...unicast, src: '198.51.100.9' }).ok).toBe(true);
+      const ranged = { ...strict, unicastPeerTtl: [{ address: '198.51.100.1', min: 250, max: 255 }] };
+      expect(validateForInstance(v3, ranged, unicast).ok).toBe(true);
+      expect(validateForInstance(v3, ranged, { ...unicast, ttl: 64 })).toMatchObject({
+        ok: false,
+        reason: 'unicast_ttl_range',
+      });
     });
   });
 

@@ -56,6 +56,10 @@ export interface VrrpInstanceConfig {
   vipsExcluded: VipConfig[];
   unicastSrcIp: string | undefined;
   unicastPeers: string[];
+  /** a unicast_peer's `min_ttl` / `max_ttl` (0 and 255 when not given): checked with check_unicast_src */
+  unicastPeerTtl?: { address: string; min: number; max: number }[] | undefined;
+  /** `check_unicast_src`, else global `vrrp_check_unicast_src`: unicast adverts only from a unicast_peer */
+  checkUnicastSrc?: boolean | undefined;
   /** `use_vmac [NAME]`: the instance's own macvlan with the virtual router MAC (RFC 5798 §7.3) */
   useVmac?: { name: string | undefined } | undefined;
   /** `vmac_xmit_base`: adverts leave through the base interface, not the vmac */
@@ -83,6 +87,7 @@ export interface VrrpGlobals {
   garpMasterRefreshRepeat?: number | undefined;
   garpLowerPrioRepeat?: number | undefined;
   lowerPrioNoAdvert?: boolean | undefined;
+  checkUnicastSrc?: boolean | undefined;
 }
 
 export interface VrrpConfig {
@@ -99,7 +104,7 @@ const pos = (at: Pos): Pos => ({ file: at.file, line: at.line, col: at.col });
 // vrrp_instance keywords of keepalived 2.2.7 that this extractor does not read: no "unknown" warning for them.
 const INSTANCE_OTHER = new Set(
   (
-    'use_vmac_addr use_ipvlan unicast_fault_no_peer check_unicast_src ' +
+    'use_vmac_addr use_ipvlan unicast_fault_no_peer ' +
     'old_unicast_checksum native_ipv6 vrf track_script track_file track_process track_bfd mcast_src_ip ' +
     'mcast_dst_ip track_src_ip unicast_ttl promote_secondaries linkbeat_use_polling virtual_routes ' +
     'virtual_rules accept no_accept skip_check_adv_addr strict_mode debug notify_backup notify_master ' +
@@ -184,6 +189,10 @@ function readGlobals(nodes: ConfigNode[], warn: Warn): VrrpGlobals {
           break;
         case 'vrrp_lower_prio_no_advert':
           g.lowerPrioNoAdvert = readBool(stmt, warn) ?? g.lowerPrioNoAdvert;
+          break;
+        case 'vrrp_check_unicast_src':
+          warnExtra(stmt.args, warn);
+          g.checkUnicastSrc = true;
           break;
       }
     }
@@ -411,6 +420,10 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
       warnExtra(stmt.args, warn);
       inst.vmacXmitBase = true;
       return;
+    case 'check_unicast_src':
+      warnExtra(stmt.args, warn);
+      inst.checkUnicastSrc = true;
+      return;
     case 'unicast_src_ip': {
       const v = oneValue(stmt, warn);
       if (v && !isIP(v.text)) warn(v, `${p} invalid unicast_src_ip '${v.text}' - ignoring`);
@@ -541,14 +554,18 @@ function readUnicastPeer(entry: ConfigNode, { inst, p, warn }: InstanceContext):
     warn(entry, `${p} malformed unicast peer address '${entry.keyword}' - skipping`);
     return;
   }
+  const range = { address: entry.keyword, min: 0, max: 255 };
   for (let i = 0; i < entry.args.length; i += 2) {
     const opt = entry.args[i] as Token;
     const value = entry.args[i + 1];
     if (!value) warn(opt, `${p} ${opt.text} is missing a value`);
-    else if (opt.text === 'min_ttl' || opt.text === 'max_ttl') readNumber(value, 'int', 0, 255, warn);
-    else warn(opt, `${p} unknown unicast_peer option '${opt.text}'`);
+    else if (opt.text === 'min_ttl' || opt.text === 'max_ttl') {
+      const n = readNumber(value, 'int', 0, 255, warn);
+      if (n !== undefined) range[opt.text === 'min_ttl' ? 'min' : 'max'] = n;
+    } else warn(opt, `${p} unknown unicast_peer option '${opt.text}'`);
   }
   inst.unicastPeers.push(entry.keyword);
+  if (range.min !== 0 || range.max !== 255) inst.unicastPeerTtl = [...(inst.unicastPeerTtl ?? []), range];
 }
 
 // Options of an address line, as keepalived's alloc_ipaddress knows them: those taking a value, and flags.
