@@ -285,7 +285,7 @@ describe('extractVrrp instance keywords', () => {
   it('warns about unknown keywords but not about keepalived keywords it does not extract', () => {
     expect(
       messages('vrrp_instance VI {\n  notify_master /bin/true\n  track_script {\n    chk\n  }\n  prio 5\n}'),
-    ).toEqual(["Unknown keyword 'prio'"]);
+    ).toEqual(['(VI) track script chk not found, ignoring...', "Unknown keyword 'prio'"]);
   });
 
   it('follows keepalived on state: BACKUP cannot override MASTER, unknown means BACKUP', () => {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { type ConfigNode, label } from './parse.js';
+import { readTrackScript, readVrrpScript, type TrackScriptConfig, type VrrpScriptConfig } from './script.js';
 import type { Token } from './tokenize.js';
 
 // Reads the VRRP part of a parsed keepalived.conf the way keepalived 2.2.7 does (keepalived/vrrp/vrrp_parser.c,
@@ -60,6 +61,8 @@ export interface VrrpInstanceConfig {
   unicastPeerTtl?: { address: string; min: number; max: number }[] | undefined;
   /** `check_unicast_src`, else global `vrrp_check_unicast_src`: unicast adverts only from a unicast_peer */
   checkUnicastSrc?: boolean | undefined;
+  /** track_script entries whose vrrp_script was defined above the instance (keepalived reads in order) */
+  trackScripts?: TrackScriptConfig[] | undefined;
   /** `use_vmac [NAME]`: the instance's own macvlan with the virtual router MAC (RFC 5798 §7.3) */
   useVmac?: { name: string | undefined } | undefined;
   /** `vmac_xmit_base`: adverts leave through the base interface, not the vmac */
@@ -92,6 +95,8 @@ export interface VrrpGlobals {
 
 export interface VrrpConfig {
   globals: VrrpGlobals;
+  /** vrrp_script blocks with a script to run */
+  scripts: VrrpScriptConfig[];
   instances: VrrpInstanceConfig[];
   syncGroups: SyncGroupConfig[];
   warnings: ConfigWarning[];
@@ -105,7 +110,7 @@ const pos = (at: Pos): Pos => ({ file: at.file, line: at.line, col: at.col });
 const INSTANCE_OTHER = new Set(
   (
     'use_vmac_addr use_ipvlan unicast_fault_no_peer ' +
-    'old_unicast_checksum native_ipv6 vrf track_script track_file track_process track_bfd mcast_src_ip ' +
+    'old_unicast_checksum native_ipv6 vrf track_file track_process track_bfd mcast_src_ip ' +
     'mcast_dst_ip track_src_ip unicast_ttl promote_secondaries linkbeat_use_polling virtual_routes ' +
     'virtual_rules accept no_accept skip_check_adv_addr strict_mode debug notify_backup notify_master ' +
     'notify_fault notify_stop notify_deleted notify notify_master_rx_lower_pri smtp_alert ' +
@@ -137,8 +142,25 @@ export function extractVrrp(nodes: ConfigNode[]): VrrpConfig {
   const globals = readGlobals(nodes, warn);
   const instances: VrrpInstanceConfig[] = [];
   const syncGroups: SyncGroupConfig[] = [];
+  const scripts = new Map<string, VrrpScriptConfig>();
+  const allScripts = new Map<string, Pos>();
+  for (const node of nodes) {
+    const name = node.keyword === 'vrrp_script' ? node.args[0]?.text : undefined;
+    if (name && !allScripts.has(name)) allScripts.set(name, pos(node));
+  }
 
   for (const node of nodes) {
+    if (node.keyword === 'vrrp_script') {
+      const [name] = node.args;
+      if (!name) warn(node, 'vrrp_script needs a name - skipping');
+      else if (!node.children) warn(node, `'${label(node)}' has no '{' block - skipping`);
+      else {
+        // a later block of the same name is another script keepalived also keeps; the first one is found
+        const script = readVrrpScript(node, name.text, warn);
+        if (script && !scripts.has(script.name)) scripts.set(script.name, script);
+      }
+      continue;
+    }
     if (node.keyword !== 'vrrp_instance' && node.keyword !== 'vrrp_sync_group') continue;
     const [name, ...extra] = node.args;
     const known: { name: string }[] = node.keyword === 'vrrp_instance' ? instances : syncGroups;
@@ -150,12 +172,14 @@ export function extractVrrp(nodes: ConfigNode[]): VrrpConfig {
     } else if (!node.children) {
       warn(node, `'${label(node)}' has no '{' block - skipping`);
     } else if (node.keyword === 'vrrp_instance') {
-      instances.push(readInstance(node, name.text, globals, warn));
+      instances.push(
+        readInstance(node, name.text, globals, { known: new Map(scripts), all: allScripts }, warn),
+      );
     } else {
       syncGroups.push(readSyncGroup(node, name.text, warn));
     }
   }
-  return { globals, instances, syncGroups, warnings };
+  return { globals, scripts: [...scripts.values()], instances, syncGroups, warnings };
 }
 
 /** The global_defs keywords that set VRRP defaults; the rest of global_defs is not read here. */
@@ -256,6 +280,8 @@ interface InstanceContext {
   /** `(NAME)`, keepalived's prefix for messages about an instance. */
   p: string;
   auth: { type?: 'PASS' | 'AH'; pass?: string; at?: Pos };
+  /** the vrrp_script blocks read so far, and where every one of them is */
+  scripts: { known: ReadonlyMap<string, VrrpScriptConfig>; all: ReadonlyMap<string, Pos> };
   advertAt?: Pos;
   /** `priority` was given; without it keepalived derives it from `state` (MASTER → 255, else 100) */
   prioritySet?: boolean;
@@ -265,7 +291,13 @@ interface InstanceContext {
   warn: Warn;
 }
 
-function readInstance(node: ConfigNode, name: string, globals: VrrpGlobals, warn: Warn): VrrpInstanceConfig {
+function readInstance(
+  node: ConfigNode,
+  name: string,
+  globals: VrrpGlobals,
+  scripts: InstanceContext['scripts'],
+  warn: Warn,
+): VrrpInstanceConfig {
   const inst: VrrpInstanceConfig = {
     name,
     at: pos(node),
@@ -286,7 +318,7 @@ function readInstance(node: ConfigNode, name: string, globals: VrrpGlobals, warn
     unicastSrcIp: undefined,
     unicastPeers: [],
   };
-  const ctx: InstanceContext = { inst, p: `(${name})`, auth: {}, warn };
+  const ctx: InstanceContext = { inst, p: `(${name})`, auth: {}, warn, scripts };
   readBlock(
     node,
     (kw) => INSTANCE_BLOCKS.has(kw),
@@ -442,6 +474,15 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
     case 'track_interface':
       for (const entry of stmt.children ?? []) readTrackInterface(entry, ctx);
       return;
+    case 'track_script': {
+      const tracked = inst.trackScripts ?? [];
+      for (const entry of stmt.children ?? []) {
+        nestedBlock(entry, warn);
+        readTrackScript(entry, inst.name, ctx.scripts.known, tracked, warn, ctx.scripts.all);
+      }
+      inst.trackScripts = tracked;
+      return;
+    }
     case 'virtual_ipaddress':
     case 'virtual_ipaddress_excluded':
       for (const entry of stmt.children ?? []) {
