@@ -538,6 +538,105 @@ describe('GARP', () => {
   });
 });
 
+describe('track_script (keepalived vrrp_track.c)', () => {
+  const script = (name: string, ok: boolean): InstanceEvent => ({ type: 'script', name, ok });
+  const scripted = (scripts: InstanceConfig['trackScripts']): InstanceConfig => ({
+    ...base,
+    trackScripts: scripts,
+  });
+
+  it('weight 0: FAULT from start-up until the first success, then BACKUP with a fresh master-down timer', () => {
+    const { log, state } = run(scripted([{ name: 'chk', weight: 0 }]), [
+      [0, START],
+      [15, script('chk', true)],
+      [3624.375, timer('master_down')],
+      [4000, script('chk', false)],
+    ]);
+    expect(log).toEqual([
+      [0, [tr('init', 'fault', 'init')]],
+      [15, [tr('fault', 'backup', 'track_script chk ok'), arm('master_down', 3624.375)]],
+      [3624.375, becomeMaster(3624.375, 100, 'master_down_timer')],
+      [
+        4000,
+        [
+          tr('master', 'fault', 'track_script chk failed'),
+          send(0),
+          DEL,
+          cancel('advert'),
+          cancel('garp_delay'),
+        ],
+      ],
+    ]);
+    expect(state.scriptsDown).toEqual(['chk']);
+  });
+
+  it('weights move the priority only once the script has reported; reverse flips the result', () => {
+    const cfg = scripted([
+      { name: 'up20', weight: 20 },
+      { name: 'down30', weight: -30 },
+      { name: 'rev10', weight: 10, reverse: true },
+    ]);
+    const s0 = run(cfg, [[0, START]]).state;
+    expect([s0.state, s0.priority, s0.scriptsPending]).toEqual(['backup', 100, ['down30', 'rev10', 'up20']]);
+    const s1 = run(s0, [
+      [5, script('up20', true)],
+      [6, script('down30', false)],
+      [7, script('rev10', false)],
+    ]).state;
+    // 100 + 20 (up20 ok) − 30 (down30 failed) + 10 (rev10 failed, reversed: counts as ok)
+    expect(s1.priority).toBe(100);
+    expect(run(s1, [[8, script('rev10', true)]]).state.priority).toBe(90);
+    expect(run(s1, [[8, script('down30', true)]]).state.priority).toBe(130);
+  });
+
+  it('init_fail: failed from the start, so a weight-0 script holds FAULT and a negative weight applies at once', () => {
+    expect(initialState(scripted([{ name: 'c', weight: -40, initFail: true }])).priority).toBe(60);
+    const { log } = run(scripted([{ name: 'c', weight: 0, initFail: true }]), [
+      [0, START],
+      [1000, script('c', true)],
+    ]);
+    expect(log[0]).toEqual([0, [tr('init', 'fault', 'init')]]);
+    expect(log[1]?.[1][0]).toEqual(tr('fault', 'backup', 'track_script c ok'));
+  });
+
+  it('a master whose script fails with a negative weight advertises the lower priority at once', () => {
+    const m = run(scripted([{ name: 'chk', weight: -60 }]), [
+      [0, START],
+      [1, script('chk', true)],
+      [3609.375, timer('master_down')],
+    ]).state;
+    expect(m.state).toBe('master');
+    const { log } = run(m, [[5000, script('chk', false)]]);
+    expect(log).toEqual([[5000, [send(40), arm('advert', 6000)]]]);
+  });
+
+  it('a reload keeps the result of a script it still tracks, and starts a new one unknown', () => {
+    const cfg = scripted([{ name: 'a', weight: -30 }]);
+    const s = run(cfg, [
+      [0, START],
+      [1, script('a', false)],
+    ]).state;
+    expect(s.priority).toBe(70);
+    const r = reconfigure(
+      s,
+      {
+        ...cfg,
+        trackScripts: [
+          { name: 'a', weight: -30 },
+          { name: 'b', weight: 0 },
+        ],
+      },
+      10,
+    );
+    expect([r.state.priority, r.state.scriptsDown, r.state.scriptsPending, r.state.state]).toEqual([
+      70,
+      ['a'],
+      ['b'],
+      'fault',
+    ]);
+  });
+});
+
 describe('tracking and FAULT', () => {
   const tracked: InstanceConfig = {
     ...base,

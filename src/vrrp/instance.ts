@@ -10,6 +10,9 @@
  *   clears preempt_delay.
  * - track_interface weight W: W > 0 is added while the interface is up, W < 0 while it is down;
  *   effective priority clamped to 1..254 (an owner stays 255); no weight / weight 0 → FAULT while down.
+ * - track_script (vrrp_track.c): the same weights on the script's result (reversed with `reverse`), but
+ *   a script starts unknown: it moves the priority only once it has reported, and a weight-0 script keeps
+ *   the instance in FAULT until its first success (`init_fail`: it starts as failed instead).
  * - FAULT: a master entering FAULT sends priority 0 and deletes its VIPs; leaving FAULT → BACKUP
  *   (the owner → MASTER), with preempt_delay fresh.
  * - becoming MASTER: advert first, then VIPs and the GARP/NA burst (vrrp_state_master_tx's order).
@@ -57,6 +60,8 @@ export interface InstanceConfig {
   garpMasterDelay?: number | undefined;
   dontTrackPrimary?: boolean | undefined;
   trackInterfaces?: readonly { name: string; weight?: number | undefined }[] | undefined;
+  /** track_script entries: the result of each comes as a `script` event */
+  trackScripts?: readonly TrackedScript[] | undefined;
   /** this router's primary address on the VRRP interface (for the equal-priority tie) */
   primaryAddress: string;
   family: 4 | 6;
@@ -75,6 +80,16 @@ export interface InstanceConfig {
   garpLowerPrioRepeat?: number | undefined;
 }
 
+export interface TrackedScript {
+  name: string;
+  /** 0: FAULT while failing; > 0 added while it succeeds; < 0 added while it fails */
+  weight: number;
+  /** the result counts the other way round */
+  reverse?: boolean | undefined;
+  /** keepalived's init_fail: failed until its first success, not unknown */
+  initFail?: boolean | undefined;
+}
+
 /** The configuration resolved to what the machine uses (milliseconds, defaults applied). */
 export interface InstanceParams {
   name: string;
@@ -90,6 +105,7 @@ export interface InstanceParams {
   garpRefreshRepeat: number;
   trackPrimary: boolean;
   tracks: readonly { name: string; weight: number }[];
+  scripts: readonly TrackedScript[];
   lowerPrioImmediateAdvert: boolean;
   garpLowerPrioRepeat: number;
   /**
@@ -113,6 +129,10 @@ export interface InstanceState {
   readonly ifaceUp: boolean;
   /** tracked interfaces currently down (configured names only), sorted */
   readonly tracksDown: readonly string[];
+  /** tracked scripts whose (reverse-adjusted) result is failure, sorted */
+  readonly scriptsDown: readonly string[];
+  /** tracked scripts that have not reported yet, sorted */
+  readonly scriptsPending: readonly string[];
   /** in FAULT because the sync group is */
   readonly syncFault: boolean;
   /**
@@ -131,6 +151,8 @@ export type InstanceEvent =
   | { type: 'timer'; timer: TimerName }
   | { type: 'iface'; up: boolean }
   | { type: 'track'; name: string; up: boolean }
+  /** a tracked script's result changed (or its first one came): `ok` as the script says, before reverse */
+  | { type: 'script'; name: string; ok: boolean }
   | { type: 'priority'; priority: number }
   /** a transition forced by the sync group (see {@link syncGroupStep}) */
   | { type: 'sync'; to: 'master' | 'backup' | 'fault'; reason?: string };
@@ -182,27 +204,46 @@ export function resolveParams(cfg: InstanceConfig): InstanceParams {
     garpRefreshRepeat: cfg.garpMasterRefreshRepeat ?? DEFAULT_GARP_MASTER_REFRESH_REPEAT,
     trackPrimary: !cfg.dontTrackPrimary,
     tracks: (cfg.trackInterfaces ?? []).map((t) => ({ name: t.name, weight: t.weight ?? 0 })),
+    scripts: cfg.trackScripts ?? [],
     lowerPrioImmediateAdvert: cfg.lowerPrioImmediateAdvert ?? false,
     garpLowerPrioRepeat: cfg.garpLowerPrioRepeat ?? 0,
     ownerStart: cfg.priority === PRIORITY_OWNER && cfg.state !== 'BACKUP',
   };
 }
 
-function effectivePriority(base: number, params: InstanceParams, tracksDown: readonly string[]): number {
+type Tracked = Pick<InstanceState, 'tracksDown' | 'scriptsDown' | 'scriptsPending'>;
+
+function effectivePriority(base: number, params: InstanceParams, t: Tracked): number {
   if (base >= PRIORITY_OWNER) return PRIORITY_OWNER;
   let p = base;
-  for (const t of params.tracks) {
-    const down = tracksDown.includes(t.name);
-    if (t.weight > 0 && !down) p += t.weight;
-    if (t.weight < 0 && down) p += t.weight;
-  }
+  const weigh = (weight: number, down: boolean) => {
+    if (weight > 0 && !down) p += weight;
+    if (weight < 0 && down) p += weight;
+  };
+  for (const i of params.tracks) weigh(i.weight, t.tracksDown.includes(i.name));
+  // a script that has not reported moves nothing either way
+  for (const sc of params.scripts)
+    if (!t.scriptsPending.includes(sc.name)) weigh(sc.weight, t.scriptsDown.includes(sc.name));
   return Math.min(254, Math.max(1, p));
 }
 
-/** FAULT caused by this instance's own interfaces (not by its sync group). */
+/** FAULT caused by this instance's own interfaces and scripts (not by its sync group). */
 export function ownFault(s: InstanceState): boolean {
   if (!s.ifaceUp && s.params.trackPrimary) return true;
-  return s.params.tracks.some((t) => t.weight === 0 && s.tracksDown.includes(t.name));
+  if (s.params.tracks.some((t) => t.weight === 0 && s.tracksDown.includes(t.name))) return true;
+  return s.params.scripts.some(
+    (sc) => sc.weight === 0 && (s.scriptsDown.includes(sc.name) || s.scriptsPending.includes(sc.name)),
+  );
+}
+
+/** Scripts at start: unknown until they report, or failed with init_fail. */
+function initialScripts(params: InstanceParams): Pick<Tracked, 'scriptsDown' | 'scriptsPending'> {
+  const names = (f: (sc: TrackedScript) => boolean) =>
+    params.scripts
+      .filter(f)
+      .map((sc) => sc.name)
+      .sort();
+  return { scriptsDown: names((sc) => !!sc.initFail), scriptsPending: names((sc) => !sc.initFail) };
 }
 
 export function initialState(cfg: InstanceConfig): InstanceState {
@@ -211,11 +252,12 @@ export function initialState(cfg: InstanceConfig): InstanceState {
     params,
     state: 'init',
     basePriority: cfg.priority,
-    priority: effectivePriority(cfg.priority, params, []),
+    priority: effectivePriority(cfg.priority, params, { tracksDown: [], ...initialScripts(params) }),
     masterAdverIntervalMs: params.advertIntMs,
     masterPriority: undefined,
     ifaceUp: true,
     tracksDown: [],
+    ...initialScripts(params),
     syncFault: false,
     preemptDelayOver: false,
     timers: {},
@@ -351,10 +393,10 @@ class Ctx {
     else this.becomeBackup(reason);
   }
 
-  setPriority(base: number, tracksDown: readonly string[]): void {
+  setPriority(base: number, tracked: Partial<Tracked> = {}): void {
     this.s.basePriority = base;
-    this.s.tracksDown = tracksDown;
-    this.s.priority = effectivePriority(base, this.p, tracksDown);
+    Object.assign(this.s, tracked);
+    this.s.priority = effectivePriority(base, this.p, this.s);
   }
 
   /**
@@ -513,13 +555,27 @@ export function step(state: InstanceState, event: InstanceEvent, nowMs: number):
       const down = c.s.tracksDown.filter((n) => n !== event.name);
       if (!event.up) down.push(event.name);
       down.sort();
-      c.setPriority(c.s.basePriority, down);
+      c.setPriority(c.s.basePriority, { tracksDown: down });
       c.reevaluate(`track_interface ${event.name} ${event.up ? 'up' : 'down'}`, old, wasOwn);
+      break;
+    }
+    case 'script': {
+      const sc = c.p.scripts.find((t) => t.name === event.name);
+      if (!sc) break;
+      const failed = event.ok === !!sc.reverse;
+      const down = c.s.scriptsDown.filter((n) => n !== sc.name);
+      if (failed) down.push(sc.name);
+      down.sort();
+      c.setPriority(c.s.basePriority, {
+        scriptsDown: down,
+        scriptsPending: c.s.scriptsPending.filter((n) => n !== sc.name),
+      });
+      c.reevaluate(`track_script ${sc.name} ${failed ? 'failed' : 'ok'}`, old, wasOwn);
       break;
     }
     case 'priority':
       if (!Number.isInteger(event.priority) || event.priority < 1 || event.priority > 255) break;
-      c.setPriority(event.priority, c.s.tracksDown);
+      c.setPriority(event.priority);
       c.reevaluate('priority', old, wasOwn);
       break;
     case 'sync':
@@ -538,6 +594,12 @@ export function step(state: InstanceState, event: InstanceEvent, nowMs: number):
 export function reconfigure(state: InstanceState, cfg: InstanceConfig, nowMs: number): StepResult {
   const params = resolveParams(cfg);
   const tracksDown = state.tracksDown.filter((n) => params.tracks.some((t) => t.name === n));
+  // a script kept across the reload keeps its result; a new one starts as at start-up
+  const known = (n: string) => state.params.scripts.some((sc) => sc.name === n);
+  const fresh = initialScripts({ ...params, scripts: params.scripts.filter((sc) => !known(sc.name)) });
+  const kept = (list: readonly string[]) => list.filter((n) => params.scripts.some((sc) => sc.name === n));
+  const scriptsDown = [...kept(state.scriptsDown), ...fresh.scriptsDown].sort();
+  const scriptsPending = [...kept(state.scriptsPending), ...fresh.scriptsPending].sort();
   const wasOwn = ownFault(state);
   const c = new Ctx(
     {
@@ -548,7 +610,7 @@ export function reconfigure(state: InstanceState, cfg: InstanceConfig, nowMs: nu
     nowMs,
   );
   const old = state.priority;
-  c.setPriority(cfg.priority, tracksDown);
+  c.setPriority(cfg.priority, { tracksDown, scriptsDown, scriptsPending });
   const st = c.s.state;
   if (st === 'backup' && params.advertIntMs !== state.params.advertIntMs) {
     if (params.version === 2) c.s.masterAdverIntervalMs = params.advertIntMs;
