@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { formatIPv4, formatIPv6, parseIp } from '../vrrp/addr.js';
+import { canonicalIp } from '../vrrp/addr.js';
 import { loadConfig } from './config/load.js';
 import type { ConfigNode } from './config/parse.js';
 import { isBrace, type Token, tokenize } from './config/tokenize.js';
@@ -581,9 +581,10 @@ function checkUnicastPeers(name: string, a: Peer, b: Peer, out: Finding[]): void
     return;
   }
   if (!ua) return;
-  const peers = new Set(a.inst.unicastPeers.map(canonicalIp));
+  const ip = (text: string) => canonicalIp(text) ?? text;
+  const peers = new Set(a.inst.unicastPeers.map(ip));
   const src = b.inst.unicastSrcIp;
-  if (src !== undefined && !peers.has(canonicalIp(src))) {
+  if (src !== undefined && !peers.has(ip(src))) {
     out.push(
       finding(
         where,
@@ -607,11 +608,6 @@ function checkUnicastPeers(name: string, a: Peer, b: Peer, out: Finding[]): void
       ),
     );
   }
-}
-
-function canonicalIp(text: string): string {
-  const parsed = parseIp(text);
-  return parsed ? (parsed.family === 4 ? formatIPv4(parsed.bytes) : formatIPv6(parsed.bytes)) : text;
 }
 
 /** keepalived ignores authentication without a password. Passwords are compared, never printed. */

@@ -36,11 +36,11 @@ describe('tsvrrpd configuration', () => {
         'global_defs {',
         '  notification_email { a@b }',
         '}',
-        'vrrp_script chk { script "/bin/true" }',
+        'vrrp_track_file f { file /tmp/f }',
         'vrrp_instance A {',
         '  interface eth0',
         '  virtual_router_id 1',
-        '  track_script { chk }',
+        '  notify_master /bin/true',
         '  skip_check_adv_addr',
         '  bogus_keyword',
         '  virtual_ipaddress {',
@@ -52,8 +52,8 @@ describe('tsvrrpd configuration', () => {
     expect(cfg.warnings.map((w) => `${w.at.line}:${w.at.col} ${w.message}`)).toEqual([
       "10:3 Unknown keyword 'bogus_keyword'",
       "2:3 tsvrrpd does not implement 'notification_email' - ignoring it",
-      "4:1 tsvrrpd does not implement 'vrrp_script' - ignoring it",
-      "8:3 tsvrrpd does not implement 'track_script' - ignoring it",
+      "4:1 tsvrrpd does not implement 'vrrp_track_file' - ignoring it",
+      "8:3 tsvrrpd does not implement 'notify_master' - ignoring it",
       "9:3 tsvrrpd does not implement 'skip_check_adv_addr' - ignoring it",
       "12:31 tsvrrpd does not implement address option 'scope' - ignoring it",
     ]);
@@ -155,6 +155,51 @@ describe('tsvrrpd configuration', () => {
     expect(b).toMatchObject({ unicastSrcIp: 'fe80::1', unicastPeers: ['fe80::2'], checkUnicastSrc: true });
     expect(cfg.warnings.map((w) => `${w.at.line}: ${w.message}`)).toEqual([
       '4: (A) unicast address 2001:db8::2 is not IPv4 like the instance - skipping it',
+    ]);
+  });
+
+  it('vrrp_script: tracked ones in milliseconds (timeout defaults to the interval), unused ones dropped as keepalived does', () => {
+    const cfg = resolve(
+      [
+        'vrrp_script chk {',
+        ' script "/usr/bin/test -e /run/ok"',
+        ' interval 3',
+        ' fall 2',
+        ' init_fail',
+        ' user nobody',
+        '}',
+        'vrrp_script spare {',
+        ' script /bin/true',
+        '}',
+        'vrrp_instance A {',
+        ' interface eth0',
+        ' virtual_router_id 7',
+        ' track_script {',
+        '  chk weight -20',
+        ' }',
+        ' virtual_ipaddress {',
+        '  198.51.100.5/24',
+        ' }',
+        '}',
+      ].join('\n'),
+    );
+    expect(cfg.scripts).toEqual([
+      {
+        name: 'chk',
+        argv: ['/usr/bin/test', '-e', '/run/ok'],
+        intervalMs: 3000,
+        timeoutMs: 3000,
+        rise: 1,
+        fall: 2,
+        initFail: true,
+      },
+    ]);
+    expect(cfg.instances[0]?.core.trackScripts).toEqual([
+      { name: 'chk', weight: -20, reverse: false, initFail: true },
+    ]);
+    expect(cfg.warnings.map((w) => `${w.at.line}: ${w.message}`)).toEqual([
+      "1: tsvrrpd does not implement 'user' for vrrp_script chk: it runs as tsvrrpd does",
+      '8: Warning - script spare is not used',
     ]);
   });
 

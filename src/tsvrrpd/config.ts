@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { loadConfig } from '../keepalived/config/load.js';
 import type { ConfigNode } from '../keepalived/config/parse.js';
+import type { VrrpScriptConfig } from '../keepalived/config/script.js';
 import {
   type ConfigWarning,
   extractVrrp,
@@ -59,10 +60,24 @@ export interface RouterInstance {
   vmac: { ifname: string; mac: string; xmitBase: boolean } | undefined;
 }
 
+/** A vrrp_script some instance tracks, in milliseconds. */
+export interface RouterScript {
+  name: string;
+  argv: string[];
+  intervalMs: number;
+  /** keepalived: the timeout, else the interval */
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+}
+
 export interface RouterConfig {
   path: string;
   routerId: string | undefined;
   instances: RouterInstance[];
+  /** the vrrp_scripts that are tracked (keepalived drops the others: "script X is not used") */
+  scripts: RouterScript[];
   syncGroups: { name: string; members: string[] }[];
   warnings: ConfigWarning[];
 }
@@ -90,6 +105,7 @@ const INSTANCE_IMPLEMENTED = new Set(
     'garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat ' +
     'garp_lower_prio_repeat lower_prio_no_advert authentication track_interface dont_track_primary ' +
     'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer check_unicast_src use_vmac ' +
+    'track_script ' +
     'vmac_xmit_base'
   ).split(' '),
 );
@@ -124,7 +140,8 @@ export function resolveRouterConfig(nodes: ConfigNode[], path: string): RouterCo
     if (!unknown.has(`${at.file}:${at.line}:${at.col}`)) warn(at, m);
   });
 
-  const instances = vrrp.instances.map((inst) => resolveInstance(inst, vrrp.globals, warn));
+  const byName = new Map(vrrp.scripts.map((sc) => [sc.name, sc]));
+  const instances = vrrp.instances.map((inst) => resolveInstance(inst, vrrp.globals, byName, warn));
   if (instances.length === 0) {
     throw new ConfigError({ file: path, line: 1, col: 1 }, 'no vrrp_instance configured');
   }
@@ -177,12 +194,32 @@ export function resolveRouterConfig(nodes: ConfigNode[], path: string): RouterCo
       syncGroups.push({ name: g.name, members });
     }
   }
-  return { path, routerId: vrrp.globals.routerId, instances, syncGroups, warnings };
+  const used = new Set(instances.flatMap((i) => (i.core.trackScripts ?? []).map((t) => t.name)));
+  const scripts: RouterScript[] = [];
+  for (const sc of vrrp.scripts) {
+    if (!used.has(sc.name)) {
+      warn(sc.at, `Warning - script ${sc.name} is not used`);
+      continue;
+    }
+    if (sc.user)
+      warn(sc.at, `tsvrrpd does not implement 'user' for vrrp_script ${sc.name}: it runs as tsvrrpd does`);
+    scripts.push({
+      name: sc.name,
+      argv: sc.argv,
+      intervalMs: sc.interval * 1000,
+      timeoutMs: (sc.timeout || sc.interval) * 1000,
+      rise: sc.rise,
+      fall: sc.fall,
+      initFail: sc.initFail,
+    });
+  }
+  return { path, routerId: vrrp.globals.routerId, instances, scripts, syncGroups, warnings };
 }
 
 function resolveInstance(
   inst: VrrpInstanceConfig,
   globals: VrrpGlobals,
+  scripts: ReadonlyMap<string, VrrpScriptConfig>,
   warn: (at: Pos, m: string) => void,
 ): RouterInstance {
   const p = `(${inst.name})`;
@@ -275,6 +312,12 @@ function resolveInstance(
       garpMasterRefreshRepeat: inst.garpMasterRefreshRepeat,
       dontTrackPrimary: inst.dontTrackPrimary,
       trackInterfaces: inst.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight })),
+      trackScripts: (inst.trackScripts ?? []).map((t) => ({
+        name: t.name,
+        weight: t.weight,
+        reverse: t.reverse,
+        initFail: scripts.get(t.name)?.initFail ?? false,
+      })),
       // keepalived: an advert back at once unless lower_prio_no_advert, and garp_lower_prio_repeat GARPs
       // (by default global_defs' vrrp_garp_master_repeat, not the instance's: vrrp_complete_init)
       lowerPrioImmediateAdvert: !(inst.lowerPrioNoAdvert ?? false),
@@ -318,6 +361,9 @@ function warnUnimplemented(nodes: ConfigNode[], warn: (at: Pos, m: string) => vo
         break;
       case 'vrrp_sync_group':
         for (const s of node.children ?? []) if (s.keyword !== 'group') skip(s);
+        break;
+      case 'vrrp_script':
+        // `user` is warned about where the script is resolved; the rest is read by the extractor
         break;
       default:
         skip(node);

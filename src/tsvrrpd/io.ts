@@ -3,7 +3,7 @@
  * poller; frames through an AF_PACKET socket per interface. Nothing here runs a program per packet;
  * `ip` runs once per interface at start to read its addresses.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { openPacketSocket, type PacketSocket } from '../netns/packet-socket.js';
 import {
@@ -19,6 +19,7 @@ import { monotonicMs, PreciseTimers } from '../vrrp/io/timer.js';
 import { openVrrpSocket } from '../vrrp/io/vrrp-socket.js';
 import type { RouterVip } from './config.js';
 import type { LinkInfo, RouterIo } from './router.js';
+import type { ScriptOutcome } from './scripts.js';
 
 export function systemIo(onError: (e: Error) => void): RouterIo {
   const frames = new Map<string, PacketSocket>();
@@ -89,8 +90,57 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
       for (const s of frames.values()) s.close();
       frames.clear();
     },
+    runScript,
     now: monotonicMs,
     setTimer: (atMs, fn) => timers.schedule(atMs, fn),
     clearTimer: (h) => timers.cancel(h as ReturnType<PreciseTimers['schedule']> | undefined),
   };
+}
+
+/** Grace a timed-out script gets after SIGTERM before its process group is killed. */
+const SCRIPT_KILL_GRACE_MS = 2000;
+
+/**
+ * A vrrp_script run as keepalived does it: argv straight to exec (no shell), in a process group of its
+ * own so that a timeout ends whatever it started (SIGTERM to the group, SIGKILL if it lingers).
+ */
+function runScript(argv: readonly string[], timeoutMs: number): Promise<ScriptOutcome> {
+  return new Promise((resolve) => {
+    const [file, ...args] = argv;
+    if (!file) {
+      resolve({ ok: false, how: 'failed', detail: 'empty command' });
+      return;
+    }
+    const child = spawn(file, args, { stdio: 'ignore', detached: true });
+    let timedOut = false;
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    let grace: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      group('SIGTERM');
+      grace = setTimeout(() => group('SIGKILL'), SCRIPT_KILL_GRACE_MS);
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, how: 'failed', detail: err.message });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        // keepalived: make sure whatever it started is gone too
+        group('SIGKILL');
+        clearTimeout(grace);
+        resolve({ ok: false, how: 'timed_out', detail: `killed after ${timeoutMs} ms` });
+      } else if (code === 0) resolve({ ok: true, how: 'succeeded', status: 0 });
+      else if (code !== null)
+        resolve({ ok: false, how: 'failed', status: code, detail: `exited with status ${code}` });
+      else resolve({ ok: false, how: 'failed', detail: `due to signal ${signal}` });
+    });
+  });
 }

@@ -31,6 +31,16 @@ class FakeIo implements RouterIo {
     clearTimeout(h as NodeJS.Timeout);
   }
   async close() {}
+  /** vrrp_script runs: the command's first word → whether it succeeds (default yes) */
+  scriptOk = new Map<string, boolean>();
+  scriptRuns: { at: number; argv: readonly string[] }[] = [];
+  runScript(argv: readonly string[]) {
+    this.scriptRuns.push({ at: this.now(), argv });
+    const ok = this.scriptOk.get(argv[0] ?? '') ?? true;
+    return Promise.resolve(
+      ok ? { ok, how: 'succeeded' as const, status: 0 } : { ok, how: 'failed' as const, status: 1 },
+    );
+  }
   vmacs: string[] = [];
   sysctls = new Map<string, string>();
   createVmac(parent: string, ifname: string, mac: string) {
@@ -390,6 +400,52 @@ vrrp_sync_group G {
     ]);
     // A unicast advert from a higher priority, at a routed TTL (no check_unicast_src: any TTL): backup.
     unicastFrom('198.51.100.1', 150, 62);
+    expect(io.holds('198.51.100.50')).toBe(false);
+  });
+
+  it('track_script: first run at start, then every interval; fall failures lower the priority, rise successes restore it', async () => {
+    const body = `vrrp_script chk {\n  script "/usr/bin/check web"\n  interval 2\n  weight -60\n  fall 2\n  rise 2\n}\n${PAIR.replace(
+      'advert_int 1',
+      'advert_int 1\n  track_script {\n    chk\n  }',
+    )}`;
+    start(body);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(io.scriptRuns).toEqual([{ at: 0, argv: ['/usr/bin/check', 'web'] }]);
+    await vi.advanceTimersByTimeAsync(MDI_100);
+    expect(router?.stats().instances.VI_1).toMatchObject({ state: 'master', priority: 100 });
+    io.scriptOk.set('/usr/bin/check', false);
+    await vi.advanceTimersByTimeAsync(2400); // runs at 4 s (1st failure) and 6 s (2nd: fall 2)
+    expect(io.scriptRuns.map((r) => r.at)).toEqual([0, 2000, 4000, 6000]);
+    expect(router?.stats().instances.VI_1?.priority).toBe(40);
+    // the master advertised the lower priority at once
+    expect(io.sent.find((x) => x.at === 6000)?.advert.priority).toBe(40);
+    expect(router?.stats().scripts.chk).toMatchObject({ state: 'failed', runs: 4, lastStatus: 1 });
+    io.scriptOk.set('/usr/bin/check', true);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(router?.stats().instances.VI_1?.priority).toBe(100);
+    expect(io.log.filter((l) => l.startsWith('script ')).map((l) => JSON.parse(l.slice(7)).result)).toEqual([
+      'ok',
+      'failed',
+      'ok',
+    ]);
+  });
+
+  it('track_script with weight 0: FAULT until the script first succeeds; failing as master → priority 0, VIPs gone', async () => {
+    io.scriptOk.set('/bin/false', false);
+    const body = `vrrp_script chk {\n  script /bin/false\n}\n${PAIR.replace('advert_int 1', 'advert_int 1\n  track_script {\n    chk\n  }')}`;
+    start(body);
+    await vi.advanceTimersByTimeAsync(MDI_100 + 1000);
+    expect(router?.stats().instances.VI_1?.state).toBe('fault');
+    expect(io.sent).toEqual([]);
+    io.scriptOk.set('/bin/false', true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(router?.stats().instances.VI_1?.state).toBe('backup');
+    await vi.advanceTimersByTimeAsync(MDI_100);
+    expect(io.holds('198.51.100.50')).toBe(true);
+    io.scriptOk.set('/bin/false', false);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(router?.stats().instances.VI_1?.state).toBe('fault');
+    expect(io.sent.at(-1)?.advert.priority).toBe(0);
     expect(io.holds('198.51.100.50')).toBe(false);
   });
 

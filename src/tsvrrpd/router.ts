@@ -26,6 +26,7 @@ import {
 } from '../vrrp/packet.js';
 import { skewMs } from '../vrrp/timers.js';
 import type { RouterConfig, RouterInstance, RouterVip } from './config.js';
+import { type ScriptOutcome, ScriptRunner, type ScriptStats } from './scripts.js';
 
 export interface Received {
   data: Buffer;
@@ -76,6 +77,8 @@ export interface RouterIo {
   /** runs `fn` at `atMs` on the clock of `now()` */
   setTimer(atMs: number, fn: () => void): unknown;
   clearTimer(handle: unknown): void;
+  /** runs a vrrp_script's argv (no shell), killed after timeoutMs; never rejects */
+  runScript(argv: readonly string[], timeoutMs: number): Promise<ScriptOutcome>;
   /** after the last use: timers, frame sockets */
   close(): Promise<void>;
 }
@@ -97,6 +100,8 @@ export interface RouterStats {
   /** drops before an instance is known (decode checks, unknown VRID, own packets) per reason */
   drops: Partial<Record<DropReason | 'unconfigured_vrid', number>>;
   instances: Record<string, InstanceStats>;
+  /** each tracked vrrp_script: its result, runs, last exit status and timeouts */
+  scripts: Record<string, ScriptStats>;
   /**
    * How late timers ran (callback time − due time), as counts per bucket: key "<N" means under N µs.
    * The daemon's own view of its scheduling, beside what the captures show.
@@ -138,7 +143,8 @@ const COALESCE_MAX_MS = 20;
 export function coalesceFor(instances: readonly RouterInstance[]): number {
   let ms = COALESCE_MAX_MS;
   for (const inst of instances) {
-    const boost = (inst.core.trackInterfaces ?? []).reduce((a, t) => a + Math.max(0, t.weight ?? 0), 0);
+    const weights = [...(inst.core.trackInterfaces ?? []), ...(inst.core.trackScripts ?? [])];
+    const boost = weights.reduce((a, t) => a + Math.max(0, t.weight ?? 0), 0);
     const top = Math.min(254, inst.core.priority + boost);
     const intervalMs = inst.core.advertInt * 1000;
     const skew = inst.core.priority >= 255 ? 0 : skewMs(inst.version, top, intervalMs);
@@ -161,6 +167,7 @@ export class Router {
   /** VMAC interfaces this router made (removed when it stops), and the parents' sysctls it changed */
   private readonly vmacs = new Set<string>();
   private readonly sysctlsBefore = new Map<string, string>();
+  private readonly scripts = new Map<string, ScriptRunner>();
 
   constructor(
     private cfg: RouterConfig,
@@ -180,6 +187,47 @@ export class Router {
     }
     this.setCoalescing();
     for (const r of [...this.running.values()]) this.feed(r, { type: 'startup' }, this.io.now());
+    this.startScripts();
+  }
+
+  /** Runs the tracked vrrp_scripts; one kept across a reload (same command and timing) keeps its result. */
+  private startScripts(): void {
+    const wanted = new Map(this.cfg.scripts.map((sc) => [sc.name, sc]));
+    for (const [name, runner] of this.scripts) {
+      if (JSON.stringify(wanted.get(name)) === JSON.stringify(runner.script)) continue;
+      runner.stop();
+      this.scripts.delete(name);
+    }
+    for (const sc of wanted.values()) {
+      if (this.scripts.has(sc.name)) continue;
+      const runner = new ScriptRunner(
+        sc,
+        this.io,
+        (ok, outcome) => {
+          this.log('script', {
+            name: sc.name,
+            result: ok ? 'ok' : 'failed',
+            how: outcome.how,
+            status: outcome.status,
+          });
+          const now = this.io.now();
+          for (const r of [...this.running.values()]) {
+            if (r.cfg.core.trackScripts?.some((t) => t.name === sc.name)) {
+              this.feed(r, { type: 'script', name: sc.name, ok }, now);
+            }
+          }
+        },
+        (outcome) =>
+          this.log('script_status', {
+            name: sc.name,
+            how: outcome.how,
+            status: outcome.status,
+            detail: outcome.detail,
+          }),
+      );
+      this.scripts.set(sc.name, runner);
+      runner.start();
+    }
   }
 
   /** Each socket's receive batching, from the instances it serves (see {@link coalesceFor}). */
@@ -204,6 +252,7 @@ export class Router {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const runner of this.scripts.values()) runner.stop();
     const now = this.io.now();
     for (const r of this.running.values()) this.feed(r, { type: 'shutdown' }, now, false);
     for (const r of this.running.values()) for (const t of r.timers.values()) this.io.clearTimer(t);
@@ -263,6 +312,7 @@ export class Router {
       }
     }
     this.setCoalescing();
+    this.startScripts();
     this.log('reload', { instances: next.instances.length });
   }
 
@@ -283,7 +333,9 @@ export class Router {
           i < LATENESS_BUCKETS.length ? `<${LATENESS_BUCKETS[i]}` : `>=${LATENESS_BUCKETS.at(-1)}`
         ] = n;
     }
-    return { drops: { ...this.drops }, instances, timerLateness };
+    const scripts: Record<string, ScriptStats> = {};
+    for (const [name, runner] of this.scripts) scripts[name] = { ...runner.stats };
+    return { drops: { ...this.drops }, instances, scripts, timerLateness };
   }
 
   states(): Record<string, InstanceState> {
