@@ -40,7 +40,7 @@ describe('tsvrrpd configuration', () => {
         'vrrp_instance A {',
         '  interface eth0',
         '  virtual_router_id 1',
-        '  notify_master /bin/true',
+        '  notify_master_rx_lower_pri /bin/true',
         '  skip_check_adv_addr',
         '  bogus_keyword',
         '  virtual_ipaddress {',
@@ -53,7 +53,7 @@ describe('tsvrrpd configuration', () => {
       "10:3 Unknown keyword 'bogus_keyword'",
       "2:3 tsvrrpd does not implement 'notification_email' - ignoring it",
       "4:1 tsvrrpd does not implement 'vrrp_track_file' - ignoring it",
-      "8:3 tsvrrpd does not implement 'notify_master' - ignoring it",
+      "8:3 tsvrrpd does not implement 'notify_master_rx_lower_pri' - ignoring it",
       "9:3 tsvrrpd does not implement 'skip_check_adv_addr' - ignoring it",
       "12:31 tsvrrpd does not implement address option 'scope' - ignoring it",
     ]);

@@ -51,6 +51,10 @@ export interface RouterInstance {
   unicastPeers: string[];
   /** check_unicast_src (or the global vrrp_check_unicast_src): only adverts from a unicast peer count */
   checkUnicastSrc: boolean;
+  /** keepalived's notify scripts, as argv: run on entering each state (`generic` gets 4 more words) */
+  notify:
+    | { master?: string[]; backup?: string[]; fault?: string[]; stop?: string[]; generic?: string[] }
+    | undefined;
   /** per-peer min_ttl / max_ttl, checked with checkUnicastSrc */
   unicastPeerTtl: { address: string; min: number; max: number }[];
   /**
@@ -105,7 +109,7 @@ const INSTANCE_IMPLEMENTED = new Set(
     'garp_master_delay garp_master_repeat garp_master_refresh garp_master_refresh_repeat ' +
     'garp_lower_prio_repeat lower_prio_no_advert authentication track_interface dont_track_primary ' +
     'virtual_ipaddress virtual_ipaddress_excluded unicast_src_ip unicast_peer check_unicast_src use_vmac ' +
-    'track_script ' +
+    'track_script notify_master notify_backup notify_fault notify_stop notify ' +
     'vmac_xmit_base'
   ).split(' '),
 );
@@ -339,6 +343,7 @@ function resolveInstance(
     unicastPeers: inst.unicastPeers.filter(sameFamily),
     checkUnicastSrc: inst.checkUnicastSrc ?? globals.checkUnicastSrc ?? false,
     unicastPeerTtl: (inst.unicastPeerTtl ?? []).filter((r) => isIP(r.address) === family),
+    notify: resolveNotify(inst, warn),
   };
 }
 
@@ -383,4 +388,34 @@ function warnVipOptions(entry: ConfigNode, skip: (n: ConfigNode, what: string) =
       );
     }
   }
+}
+
+/** The notify scripts, with a warning where keepalived would switch user (tsvrrpd runs them as itself). */
+function resolveNotify(
+  inst: VrrpInstanceConfig,
+  warn: (at: Pos, m: string) => void,
+): RouterInstance['notify'] {
+  if (!inst.notify) return undefined;
+  const out: NonNullable<RouterInstance['notify']> = {};
+  const names = {
+    notify_master: 'master',
+    notify_backup: 'backup',
+    notify_fault: 'fault',
+    notify_stop: 'stop',
+    notify: 'generic',
+  } as const;
+  for (const [kw, key] of Object.entries(names) as [
+    keyof typeof names,
+    (typeof names)[keyof typeof names],
+  ][]) {
+    const sc = inst.notify[kw];
+    if (!sc) continue;
+    if (sc.user)
+      warn(
+        sc.at,
+        `tsvrrpd does not implement running ${kw} as user ${sc.user.join(' ')}: it runs as tsvrrpd does`,
+      );
+    out[key] = sc.argv;
+  }
+  return out;
 }

@@ -104,7 +104,7 @@ const SCRIPT_KILL_GRACE_MS = 2000;
  * A vrrp_script run as keepalived does it: argv straight to exec (no shell), in a process group of its
  * own so that a timeout ends whatever it started (SIGTERM to the group, SIGKILL if it lingers).
  */
-function runScript(argv: readonly string[], timeoutMs: number): Promise<ScriptOutcome> {
+function runScript(argv: readonly string[], timeoutMs: number | undefined): Promise<ScriptOutcome> {
   return new Promise((resolve) => {
     const [file, ...args] = argv;
     if (!file) {
@@ -121,11 +121,14 @@ function runScript(argv: readonly string[], timeoutMs: number): Promise<ScriptOu
       }
     };
     let grace: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      group('SIGTERM');
-      grace = setTimeout(() => group('SIGKILL'), SCRIPT_KILL_GRACE_MS);
-    }, timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            group('SIGTERM');
+            grace = setTimeout(() => group('SIGKILL'), SCRIPT_KILL_GRACE_MS);
+          }, timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
       resolve({ ok: false, how: 'failed', detail: err.message });

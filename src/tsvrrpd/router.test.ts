@@ -449,6 +449,23 @@ vrrp_sync_group G {
     expect(io.holds('198.51.100.50')).toBe(false);
   });
 
+  it('notify scripts: notify_<state> and the generic notify with INSTANCE NAME STATE PRIORITY, STOP at the end', async () => {
+    start(
+      PAIR.replace(
+        'advert_int 1',
+        'advert_int 1\n  notify_master "/usr/local/bin/on-master now"\n  notify "/usr/local/bin/vrrp-log"',
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(MDI_100);
+    await router?.stop();
+    expect(io.scriptRuns.map((r) => [r.at, r.argv.join(' ')])).toEqual([
+      [0, '/usr/local/bin/vrrp-log INSTANCE VI_1 BACKUP 100'],
+      [3609, '/usr/local/bin/on-master now'],
+      [3609, '/usr/local/bin/vrrp-log INSTANCE VI_1 MASTER 100'],
+      [3609, '/usr/local/bin/vrrp-log INSTANCE VI_1 STOP 100'],
+    ]);
+  });
+
   it('use_vmac: the VMAC exists from the start, adverts leave through it, VIPs live on it; all undone at stop', async () => {
     const sent: string[] = [];
     const open = io.openSocket.bind(io);

@@ -77,8 +77,8 @@ export interface RouterIo {
   /** runs `fn` at `atMs` on the clock of `now()` */
   setTimer(atMs: number, fn: () => void): unknown;
   clearTimer(handle: unknown): void;
-  /** runs a vrrp_script's argv (no shell), killed after timeoutMs; never rejects */
-  runScript(argv: readonly string[], timeoutMs: number): Promise<ScriptOutcome>;
+  /** runs argv (no shell), killed after timeoutMs (undefined: never); never rejects */
+  runScript(argv: readonly string[], timeoutMs: number | undefined): Promise<ScriptOutcome>;
   /** after the last use: timers, frame sockets */
   close(): Promise<void>;
 }
@@ -108,6 +108,9 @@ export interface RouterStats {
    */
   timerLateness: Record<string, number>;
 }
+
+/** keepalived runs notify_stop scripts with a one second timeout (TIMER_HZ). */
+const NOTIFY_STOP_TIMEOUT_MS = 1000;
 
 /** Bucket upper bounds in µs for {@link RouterStats.timerLateness}. */
 const LATENESS_BUCKETS = [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000];
@@ -168,6 +171,8 @@ export class Router {
   private readonly vmacs = new Set<string>();
   private readonly sysctlsBefore = new Map<string, string>();
   private readonly scripts = new Map<string, ScriptRunner>();
+  /** notify_stop runs still going: stop() waits for them (keepalived gives them a second) */
+  private readonly stopNotifies = new Set<Promise<unknown>>();
 
   constructor(
     private cfg: RouterConfig,
@@ -256,6 +261,7 @@ export class Router {
     const now = this.io.now();
     for (const r of this.running.values()) this.feed(r, { type: 'shutdown' }, now, false);
     for (const r of this.running.values()) for (const t of r.timers.values()) this.io.clearTimer(t);
+    await Promise.all([...this.stopNotifies]);
     await Promise.all([...this.sockets.values()].map((s) => s.close()));
     await this.linkWatch?.close();
     // keepalived removes its VMACs at exit and gives the parents their ARP settings back.
@@ -532,15 +538,17 @@ export class Router {
 
   private apply(r: Running, state: InstanceState, actions: Action[], now = this.io.now(), sync = true): void {
     r.state = state;
-    const moves: { from: InstanceState['state']; to: InstanceState['state'] }[] = [];
+    const moves: { from: InstanceState['state']; to: InstanceState['state']; reason: string }[] = [];
     for (const a of actions) {
       try {
         this.act(r, a);
       } catch (err) {
         this.log('error', { instance: r.cfg.name, action: a.type, error: (err as Error).message });
       }
-      if (a.type === 'transition') moves.push({ from: a.from, to: a.to });
+      if (a.type === 'transition') moves.push({ from: a.from, to: a.to, reason: a.reason });
     }
+    // keepalived sends the notifies once the new state is in place (VIPs added, first advert out)
+    for (const m of moves) this.notify(r, m.to, m.reason);
     if (!sync) return;
     const group = this.cfg.syncGroups.find((g) => g.members.includes(r.cfg.name));
     if (!group) return;
@@ -549,11 +557,38 @@ export class Router {
       const forced = syncGroupStep(
         group.name,
         members.map((m) => m.state),
-        { instance: r.cfg.name, ...move },
+        { instance: r.cfg.name, from: move.from, to: move.to },
       );
       for (const f of forced) {
         const m = this.running.get(f.instance);
         if (m) this.feed(m, f.event, now, false);
+      }
+    }
+  }
+
+  /**
+   * keepalived's notify scripts for a new state (vrrp_notify.c): notify_<state> as configured, and the
+   * generic `notify` with INSTANCE NAME STATE PRIORITY appended. A stop's scripts get a second, others
+   * run on their own.
+   */
+  private notify(r: Running, to: InstanceState['state'], reason: string): void {
+    const n = r.cfg.notify;
+    if (!n) return;
+    const state = to === 'init' ? (reason === 'shutdown' ? 'STOP' : undefined) : to.toUpperCase();
+    if (!state) return;
+    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
+    const runs = [
+      ...(specific ? [specific] : []),
+      ...(n.generic ? [[...n.generic, 'INSTANCE', r.cfg.name, state, String(r.state.priority)]] : []),
+    ];
+    for (const argv of runs) {
+      this.log('notify', { instance: r.cfg.name, state, command: argv.join(' ') });
+      const run = this.io.runScript(argv, state === 'STOP' ? NOTIFY_STOP_TIMEOUT_MS : undefined).then((o) => {
+        if (!o.ok) this.log('notify_failed', { instance: r.cfg.name, state, how: o.how, detail: o.detail });
+      });
+      if (state === 'STOP') {
+        this.stopNotifies.add(run);
+        void run.then(() => this.stopNotifies.delete(run));
       }
     }
   }

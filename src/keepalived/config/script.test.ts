@@ -97,4 +97,32 @@ describe('vrrp_script and track_script, as keepalived 2.2.7 reads them', () => {
       '15: (A) track script empty not found, ignoring...',
     ]);
   });
+
+  it('notify scripts: argv from the quoted word; words after it are the user keepalived runs it as', () => {
+    const cfg = extract(
+      [
+        'vrrp_instance A {',
+        '  notify "/usr/local/bin/vrrp-log --tag lab"',
+        '  notify_master /usr/local/bin/on-master extra',
+        '  notify_master /bin/true',
+        '}',
+      ].join('\n'),
+    );
+    expect(cfg.instances[0]?.notify).toEqual({
+      notify: {
+        argv: ['/usr/local/bin/vrrp-log', '--tag', 'lab'],
+        user: undefined,
+        at: { file: 'k.conf', line: 2, col: 3 },
+      },
+      notify_master: {
+        argv: ['/usr/local/bin/on-master'],
+        user: ['extra'],
+        at: { file: 'k.conf', line: 3, col: 3 },
+      },
+    });
+    expect(cfg.warnings.map((w) => `${w.at.line}: ${w.message}`)).toEqual([
+      "3: (A) keepalived runs '/usr/local/bin/on-master' as user 'extra': to pass arguments, quote the whole command line",
+      '4: (A) notify_master script already specified - ignoring /bin/true',
+    ]);
+  });
 });

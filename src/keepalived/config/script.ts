@@ -212,3 +212,51 @@ export function readTrackScript(
   }
   tracked.push({ name, weight, reverse, at: pos(entry) });
 }
+
+/** An instance's notify_master / notify_backup / notify_fault / notify_stop / notify command. */
+export interface NotifyScriptConfig {
+  argv: string[];
+  /** the words after the command: keepalived takes them for `USER [GROUP]` to run it as */
+  user: string[] | undefined;
+  at: Pos;
+}
+
+export const NOTIFY_KEYWORDS = [
+  'notify_master',
+  'notify_backup',
+  'notify_fault',
+  'notify_stop',
+  'notify',
+] as const;
+export type NotifyKeyword = (typeof NOTIFY_KEYWORDS)[number];
+
+/**
+ * `notify_X COMMAND [USER [GROUP]]` as keepalived reads it (notify_script_init): the command word is split
+ * again into argv, and further words name the user, so arguments written outside the quotes are not
+ * arguments at all.
+ */
+export function readNotifyScript(
+  stmt: ConfigNode,
+  owner: string,
+  warn: Warn,
+): NotifyScriptConfig | undefined {
+  const [cmd, ...rest] = stmt.args;
+  if (!cmd) {
+    warn(stmt, `(${owner}) ${stmt.keyword} needs a script`);
+    return undefined;
+  }
+  const argv = splitScriptWords(cmd.text);
+  if (!argv || argv.length === 0) {
+    warn(cmd, `Unable to parse script '${cmd.text}' - ignoring`);
+    return undefined;
+  }
+  const first = rest[0];
+  if (first) {
+    warn(
+      first,
+      `(${owner}) keepalived runs '${cmd.text}' as user '${rest.map((t) => t.text).join(' ')}': ` +
+        `to pass arguments, quote the whole command line`,
+    );
+  }
+  return { argv, user: first ? rest.map((t) => t.text) : undefined, at: pos(stmt) };
+}

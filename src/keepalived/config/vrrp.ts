@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import { type ConfigNode, label } from './parse.js';
-import { readTrackScript, readVrrpScript, type TrackScriptConfig, type VrrpScriptConfig } from './script.js';
+import {
+  type NotifyKeyword,
+  type NotifyScriptConfig,
+  readNotifyScript,
+  readTrackScript,
+  readVrrpScript,
+  type TrackScriptConfig,
+  type VrrpScriptConfig,
+} from './script.js';
 import type { Token } from './tokenize.js';
 
 // Reads the VRRP part of a parsed keepalived.conf the way keepalived 2.2.7 does (keepalived/vrrp/vrrp_parser.c,
@@ -63,6 +71,8 @@ export interface VrrpInstanceConfig {
   checkUnicastSrc?: boolean | undefined;
   /** track_script entries whose vrrp_script was defined above the instance (keepalived reads in order) */
   trackScripts?: TrackScriptConfig[] | undefined;
+  /** notify_master / _backup / _fault / _stop and the generic notify, as argv */
+  notify?: Partial<Record<NotifyKeyword, NotifyScriptConfig>> | undefined;
   /** `use_vmac [NAME]`: the instance's own macvlan with the virtual router MAC (RFC 5798 §7.3) */
   useVmac?: { name: string | undefined } | undefined;
   /** `vmac_xmit_base`: adverts leave through the base interface, not the vmac */
@@ -112,8 +122,8 @@ const INSTANCE_OTHER = new Set(
     'use_vmac_addr use_ipvlan unicast_fault_no_peer ' +
     'old_unicast_checksum native_ipv6 vrf track_file track_process track_bfd mcast_src_ip ' +
     'mcast_dst_ip track_src_ip unicast_ttl promote_secondaries linkbeat_use_polling virtual_routes ' +
-    'virtual_rules accept no_accept skip_check_adv_addr strict_mode debug notify_backup notify_master ' +
-    'notify_fault notify_stop notify_deleted notify notify_master_rx_lower_pri smtp_alert ' +
+    'virtual_rules accept no_accept skip_check_adv_addr strict_mode debug ' +
+    'notify_deleted notify_master_rx_lower_pri smtp_alert ' +
     'notify_priority_changes lvs_sync_daemon_interface garp_lower_prio_delay down_timer_adverts ' +
     'garp_extra_if vmac_garp_intvl higher_prio_send_advert kernel_rx_buf_size'
   ).split(' '),
@@ -474,6 +484,20 @@ function readInstanceStatement(stmt: ConfigNode, ctx: InstanceContext): undefine
     case 'track_interface':
       for (const entry of stmt.children ?? []) readTrackInterface(entry, ctx);
       return;
+    case 'notify_master':
+    case 'notify_backup':
+    case 'notify_fault':
+    case 'notify_stop':
+    case 'notify': {
+      const notify = inst.notify ?? {};
+      if (notify[kw]) {
+        warn(stmt, `${p} ${kw} script already specified - ignoring ${stmt.args[0]?.text ?? ''}`);
+        return;
+      }
+      const script = readNotifyScript(stmt, inst.name, warn);
+      if (script) inst.notify = { ...notify, [kw]: script };
+      return;
+    }
     case 'track_script': {
       const tracked = inst.trackScripts ?? [];
       for (const entry of stmt.children ?? []) {
