@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { launchInjector } from '../capture/inject.js';
 import { launchCapture, pcapPath } from '../capture/tcpdump.js';
 import { InputError, RuntimeFailure, type SourcePos } from '../errors.js';
-import type { ConfigWarning } from '../keepalived/config/vrrp.js';
+import { loadConfig } from '../keepalived/config/load.js';
+import { type ConfigWarning, extractVrrp } from '../keepalived/config/vrrp.js';
 import { addresses, listNetns } from '../netns/ip.js';
 import { launchNginx } from '../services/nginx.js';
 import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
@@ -242,26 +243,47 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
     say('starting speakers and services');
     // Every daemon starts as soon as its own inputs are ready (PostgreSQL waits for initdb, nothing waits
-    // for PostgreSQL), speakers first: their election timers then run while the services start.
-    const launchers: (() => Promise<Launch>)[] = [];
+    // for PostgreSQL), speakers first: their election timers then run while the services start. A speaker
+    // that tracks scripts waits for its node's services, as a real box starts nginx before keepalived:
+    // a health check that fails its first run lowers the priority at once (keepalived counts the first
+    // result of a script straight away).
+    const tracking = new Set<string>();
     for (const node of plan.nodes) {
+      if (node.vrrp && node.services.length > 0 && (await tracksScripts(node.vrrp.configPath)))
+        tracking.add(node.name);
+    }
+    const speaker = (node: (typeof plan.nodes)[number]) => {
       const vrrp = node.vrrp;
-      if (vrrp)
-        launchers.unshift(async () =>
-          SPEAKERS[vrrp.impl].launch(await context(state, node, vrrp.impl), vrrp.configPath),
-        );
+      return vrrp
+        ? bring(async () =>
+            SPEAKERS[vrrp.impl].launch(await context(state, node, vrrp.impl), vrrp.configPath),
+          )
+        : Promise.resolve();
+    };
+    const speakerLaunches = plan.nodes.filter((n) => n.vrrp && !tracking.has(n.name)).map(speaker);
+    const serviceLaunches = new Map<string, Promise<void>[]>();
+    for (const node of plan.nodes) {
+      const list: Promise<void>[] = [];
       for (const [i, svc] of node.services.entries()) {
         const dir = `${svc.kind}${node.services.filter((s) => s.kind === svc.kind).length > 1 ? `-${i}` : ''}`;
-        launchers.push(async () => {
-          const ctx = await context(state, node, dir);
-          if (svc.kind === 'nginx') return launchNginx(ctx, svc);
-          if (svc.kind === 'webapp') return launchWebapp(ctx, svc);
-          if (svc.kind === 'tester') return launchTester(ctx);
-          return launchPostgres(ctx, svc, (await template) ?? '');
-        });
+        list.push(
+          bring(async () => {
+            const ctx = await context(state, node, dir);
+            if (svc.kind === 'nginx') return launchNginx(ctx, svc);
+            if (svc.kind === 'webapp') return launchWebapp(ctx, svc);
+            if (svc.kind === 'tester') return launchTester(ctx);
+            return launchPostgres(ctx, svc, (await template) ?? '');
+          }),
+        );
       }
+      serviceLaunches.set(node.name, list);
     }
-    await Promise.race([Promise.all(launchers.map(bring)), interrupted]);
+    for (const node of plan.nodes.filter((n) => tracking.has(n.name))) {
+      speakerLaunches.push(Promise.all(serviceLaunches.get(node.name) ?? []).then(() => speaker(node)));
+    }
+    const launches = [...speakerLaunches, ...[...serviceLaunches.values()].flat()];
+    for (const l of launches) l.catch(() => {});
+    await Promise.race([Promise.all(launches), interrupted]);
     const servicesMs = performance.now() - t0 - networkMs;
     // Every database node has its copy: the template has served its purpose.
     if (template) await rm(await template, { recursive: true, force: true });
@@ -377,4 +399,13 @@ async function tailsOf(daemons: { launch: Launch; running: RunningDaemon }[], er
     ),
   );
   return parts.join('\n');
+}
+
+/** Whether a speaker's configuration tracks a vrrp_script (which may check the node's own services). */
+async function tracksScripts(configPath: string): Promise<boolean> {
+  try {
+    return extractVrrp(await loadConfig(configPath)).instances.some((i) => (i.trackScripts?.length ?? 0) > 0);
+  } catch {
+    return false; // the speaker itself reports what is wrong with the file
+  }
 }
