@@ -314,6 +314,36 @@ describe('lint unicast peers across files', () => {
   });
 });
 
+describe('lint track weights against the peer', () => {
+  const script = 'vrrp_script chk {\n    script /bin/true\n}\n';
+  const tracked = (priority: number, weight: number) =>
+    script +
+    instance(
+      'VI',
+      basic(`    priority ${priority}\n    track_script {\n        chk weight ${weight}\n    }`),
+    );
+  const plain = (priority: number) => instance('VI', basic(`    priority ${priority}`));
+
+  it('flags a weight that leaves the failing master above or level with its peer', async () => {
+    const above = await lint({ 'a.conf': tracked(150, -30), 'b.conf': plain(100) });
+    expect(brief(above)).toEqual(['a.conf:12:9 warning track-weight-no-failover']);
+    expect(above[0]?.message).toMatch(
+      /^VI: with track_script chk failing this node is at 120, still above 100 in /,
+    );
+    expect(above[0]?.why).toMatch(/at least 51 in size/);
+    const level = await lint({ 'a.conf': tracked(150, -50), 'b.conf': plain(100) });
+    expect(level[0]?.message).toMatch(/at 100, level with 100/);
+  });
+
+  it('is quiet when the failure hands over; counts a positive weight as lost when it fails', async () => {
+    expect(brief(await lint({ 'a.conf': tracked(150, -60), 'b.conf': plain(100) }))).toEqual([]);
+    expect(brief(await lint({ 'a.conf': tracked(100, 60), 'b.conf': plain(150) }))).toEqual([]);
+    expect(brief(await lint({ 'a.conf': tracked(120, 20), 'b.conf': plain(110) }))).toEqual([
+      'a.conf:12:9 warning track-weight-no-failover',
+    ]);
+  });
+});
+
 describe('lint other settings', () => {
   it('flags a VIP on an interface the instance neither uses nor tracks', async () => {
     const vips = '    virtual_ipaddress {\n        10.2.0.1/24 dev eth3\n        10.3.0.1/24 dev eth4\n    }';

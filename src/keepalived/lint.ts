@@ -527,6 +527,7 @@ function comparePeers(linted: Linted[], out: Finding[]): void {
           );
         }
         checkUnicastPeers(name, a, b, out);
+        checkTrackWeights(name, a, b, out);
         if (a.inst.state !== 'MASTER' || b.inst.state === 'MASTER') continue;
         const where = stmt(a.node, 'priority') ?? a.inst.at;
         if (a.inst.priority < b.inst.priority) {
@@ -558,6 +559,52 @@ function comparePeers(linted: Linted[], out: Finding[]): void {
 }
 
 type Peer = { file: string; inst: VrrpInstanceConfig; node: ConfigNode | undefined };
+
+/** What an instance tracks with a weight: interfaces and scripts (weight 0 means FAULT, never here). */
+function weighted(inst: VrrpInstanceConfig): { what: string; weight: number; at: Pos }[] {
+  return [
+    ...inst.trackInterfaces.map((t) => ({
+      what: `track_interface ${t.name}`,
+      weight: t.weight ?? 0,
+      at: t.at,
+    })),
+    ...(inst.trackScripts ?? []).map((t) => ({ what: `track_script ${t.name}`, weight: t.weight, at: t.at })),
+  ].filter((t) => t.weight !== 0);
+}
+
+/** keepalived's effective priority with every tracked object healthy (vrrp_set_effective_priority). */
+function healthyPriority(inst: VrrpInstanceConfig): number {
+  const up = weighted(inst).reduce((p, t) => p + Math.max(0, t.weight), inst.priority);
+  return inst.priority >= 255 ? 255 : Math.min(254, Math.max(1, up));
+}
+
+/**
+ * A weight that cannot move the VIP: with everything healthy `a` wins, and one tracked object failing
+ * still leaves it above (or level with) the healthy peer, so the failure changes nothing on the wire.
+ */
+function checkTrackWeights(name: string, a: Peer, b: Peer, out: Finding[]): void {
+  const [pa, pb] = [healthyPriority(a.inst), healthyPriority(b.inst)];
+  if (pa <= pb || a.inst.priority >= 255) return;
+  for (const t of weighted(a.inst)) {
+    // a positive weight is lost when it fails, a negative one is added
+    const failing = Math.min(254, Math.max(1, pa - Math.abs(t.weight)));
+    if (failing < pb) continue;
+    out.push(
+      finding(
+        t.at,
+        'warning',
+        'track-weight-no-failover',
+        `${name}: with ${t.what} failing this node is at ${failing}, ${failing === pb ? 'level with' : 'still above'} ` +
+          `${pb} in ${b.file}`,
+        failing === pb
+          ? 'on equal priorities the higher primary address wins (RFC 3768/5798): whether the VIP moves ' +
+              'depends on addressing, not on the failure.'
+          : `the failure lowers the priority but the VIP stays here: the weight needs to be at least ` +
+              `${pa - pb + 1} in size to hand over.`,
+      ),
+    );
+  }
+}
 
 /**
  * unicast_peer must be on both sides, and name the address the other side receives at: keepalived binds
