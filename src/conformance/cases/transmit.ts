@@ -329,13 +329,37 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
           ? frames(o, 'arp', 'dut', t0).filter((a) => a.senderIp === a.targetIp && a.senderIp === o.v.vips[0])
           : frames(o, 'na', 'dut', t0).filter((n) => !n.solicited && n.target === o.v.vips[0]);
       const at = ann.map((a) => (a.tUs - t0) / 1000);
-      const early = at.filter((t) => t < 500).length;
-      const later = at.filter((t) => t >= 1000 - tol.earlyMs && t <= 1000 + tol.lateMs).length;
+      // Two bursts (announcements under 100 ms apart belong together), the first at the take-over and the
+      // second garp_master_delay after it: judged start to start, since how fast a speaker pushes the
+      // frames of one burst out (keepalived's NAs took 17 ms on a loaded machine) is not the delay.
+      const bursts: number[][] = [];
+      for (const t of at) {
+        const last = bursts.at(-1);
+        if (last && t - (last.at(-1) ?? 0) < 100) last.push(t);
+        else bursts.push([t]);
+      }
+      const [b1, b2] = bursts;
+      const gap = b1 && b2 ? (b2[0] ?? 0) - (b1[0] ?? 0) : undefined;
+      const ok =
+        bursts.length === 2 &&
+        b1?.length === GARP_REPEAT &&
+        b2?.length === GARP_REPEAT &&
+        (b1[0] ?? Number.POSITIVE_INFINITY) < 500 &&
+        gap !== undefined &&
+        gap >= 1000 - tol.earlyMs &&
+        gap <= 1000 + tol.lateMs;
       return check(
-        early === GARP_REPEAT && later === GARP_REPEAT,
-        { atTakeover: early, afterDelay: later, offsetsMs: at.map((t) => Math.round(t)).join(' ') },
-        `${GARP_REPEAT} for ${o.v.vips[0]} at the take-over, ${GARP_REPEAT} at +1000 ms`,
-        `${early} at the take-over, ${later} at +1 s`,
+        ok,
+        {
+          atTakeover: b1?.length ?? 0,
+          afterDelay: b2?.length ?? 0,
+          delayMs: gap === undefined ? null : Math.round(gap),
+          offsetsMs: at.map((t) => Math.round(t)).join(' '),
+        },
+        `${GARP_REPEAT} for ${o.v.vips[0]} at the take-over, ${GARP_REPEAT} more 1000 ms later (−${tol.earlyMs}/+${tol.lateMs} ms)`,
+        bursts.length
+          ? `bursts of ${bursts.map((b) => b.length).join(', ')}${gap === undefined ? '' : `, ${Math.round(gap)} ms apart`}`
+          : 'no announcement',
       );
     },
   },
