@@ -43,6 +43,8 @@ export interface AdvertOpts {
   checksum?: number;
   checksumForm?: 'pseudo' | 'message';
   ttl?: number;
+  /** unicast to the DUT (keepalived's unicast_peer): its primary address and MAC instead of the group */
+  toDut?: boolean;
   truncate?: number;
   padding?: number;
   authType?: number;
@@ -217,6 +219,7 @@ export function craftAdvert(v: Variant, o: AdvertOpts): Buffer {
     srcIp: o.src ?? v.peerHigh,
     ...(o.srcMac ? { srcMac: o.srcMac } : {}),
     ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
+    ...(o.toDut ? { dstIp: v.dutPrimary, dstMac: MACS.dut } : {}),
     ...(o.truncate !== undefined ? { truncate: o.truncate } : {}),
     ...(o.padding !== undefined ? { padding: o.padding } : {}),
   });

@@ -87,6 +87,8 @@ export interface DutInstance {
   garpMasterRefreshRepeat?: number;
   trackInterfaces?: string[];
   vmac?: boolean;
+  /** keepalived's unicast_peer list: adverts go to these instead of the group */
+  unicastPeers?: string[];
   /** default the variant's VIPs (eth0) or its second VIP (eth1) */
   vips?: string[];
 }
@@ -129,6 +131,9 @@ export function dutConf(v: Variant, spec: DutSpec): string {
       ...(v.password ? ['authentication {', '    auth_type PASS', `    auth_pass ${v.password}`, '}'] : []),
       ...(inst.trackInterfaces?.length
         ? ['track_interface {', ...inst.trackInterfaces.map((t) => `    ${t}`), '}']
+        : []),
+      ...(inst.unicastPeers?.length
+        ? ['unicast_peer {', ...inst.unicastPeers.map((a) => `    ${a}`), '}']
         : []),
       'virtual_ipaddress {',
       ...vips.map((a) => `    ${a}`),
