@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Frame } from '../capture/decode/frame.js';
 import {
   type ConformanceReport,
   conformanceJunit,
@@ -8,12 +9,14 @@ import {
   summarize,
 } from '../report/conformance.js';
 import { conformanceHtml, timelineSvg } from '../report/conformance-html.js';
+import { parseIPv6 } from '../vrrp/addr.js';
 import { CASES } from './cases/index.js';
 import { judgeDiscard } from './cases/receive.js';
 import { DEVIATIONS } from './deviations.js';
 import type { Observed } from './engine.js';
 import { baseLab, dutConf, twoDutLab, VARIANT_IDS, VARIANTS } from './lab.js';
 import type { Obs } from './observe.js';
+import { joinedGroups } from './observe.js';
 import { selectCases } from './run.js';
 
 const topo = (p: string) =>
@@ -246,5 +249,38 @@ describe('conformance reports', () => {
     expect(svg).toContain('>dut</text>');
     expect(svg).toContain('>swap</text>');
     expect(svg).toContain('fill="#c2c"');
+  });
+});
+
+describe('joins in IGMPv3 / MLDv2 reports', () => {
+  /** An MLDv2 report with (record type, group) records, as decodeFrame would hand it over. */
+  const mld = (records: [number, string][]): Frame => {
+    const body = Buffer.alloc(8 + records.length * 20);
+    body[0] = 143;
+    body.writeUInt16BE(records.length, 6);
+    records.forEach(([type, group], i) => {
+      body[8 + i * 20] = type;
+      Buffer.from(parseIPv6(group) ?? []).copy(body, 8 + i * 20 + 4);
+    });
+    return { ip: { family: 6, proto: 58, payload: body }, icmpv6: { type: 143 } } as unknown as Frame;
+  };
+  it('counts EXCLUDE-mode records (a join), not a leave the kernel repeats after a daemon stopped', () => {
+    expect(
+      joinedGroups(
+        mld([
+          [4, 'ff02::12'],
+          [4, 'ff02::1:ff00:2'],
+        ]),
+      ),
+    ).toEqual(['ff02::12', 'ff02::1:ff00:2']);
+    expect(joinedGroups(mld([[2, 'ff02::12']]))).toEqual(['ff02::12']);
+    expect(
+      joinedGroups(
+        mld([
+          [3, 'ff02::12'],
+          [3, 'ff02::1:ff00:50'],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

@@ -55,8 +55,15 @@ export type Obs =
 
 export type AdvertObs = Extract<Obs, { kind: 'advert'; ok: true }>;
 
-/** IGMPv3 (224.0.0.22, type 0x22) / MLDv2 (ICMPv6 143) reports: the groups they join. */
-function joinedGroups(f: Frame): string[] {
+/**
+ * IGMPv3 (224.0.0.22, type 0x22) / MLDv2 (ICMPv6 143) reports: the groups they join, i.e. the records in
+ * EXCLUDE mode (RFC 3376 §4.2.12, RFC 3810 §5.2.12: MODE_IS_EXCLUDE 2, CHANGE_TO_EXCLUDE_MODE 4). A leave
+ * (CHANGE_TO_INCLUDE_MODE with no source) names the group too, and the kernel repeats it: seen 200 ms after
+ * a daemon stopped, just after its successor started, so it must not count as the successor's join.
+ */
+const EXCLUDE_MODE = new Set([2, 4]);
+
+export function joinedGroups(f: Frame): string[] {
   const ip = f.ip;
   if (!ip) return [];
   const p = ip.payload;
@@ -66,7 +73,7 @@ function joinedGroups(f: Frame): string[] {
     for (let n = p.readUInt16BE(6); n > 0 && off + 8 <= p.length; n--) {
       const aux = (p[off + 1] ?? 0) * 4;
       const sources = p.readUInt16BE(off + 2);
-      out.push(`${p[off + 4]}.${p[off + 5]}.${p[off + 6]}.${p[off + 7]}`);
+      if (EXCLUDE_MODE.has(p[off] ?? 0)) out.push(`${p[off + 4]}.${p[off + 5]}.${p[off + 6]}.${p[off + 7]}`);
       off += 8 + sources * 4 + aux;
     }
   } else if (ip.family === 6 && f.icmpv6?.type === 143 && p.length >= 8) {
@@ -74,7 +81,7 @@ function joinedGroups(f: Frame): string[] {
     for (let n = p.readUInt16BE(6); n > 0 && off + 20 <= p.length; n--) {
       const aux = (p[off + 1] ?? 0) * 4;
       const sources = p.readUInt16BE(off + 2);
-      out.push(formatIpv6(p, off + 4));
+      if (EXCLUDE_MODE.has(p[off] ?? 0)) out.push(formatIpv6(p, off + 4));
       off += 20 + sources * 16 + aux;
     }
   }
