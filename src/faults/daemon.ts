@@ -1,4 +1,4 @@
-import { killAndWait, signalAndWait } from '../lab/daemon.js';
+import { killUntilGone, signalAndWait } from '../lab/daemon.js';
 import { isAlive, processTree } from '../lab/proc.js';
 import { daemonOf, type FaultKind } from './fault.js';
 import { restartDaemons } from './host.js';
@@ -10,9 +10,8 @@ export const daemonKill: FaultKind = {
   target: 'daemon',
   async run(state, target) {
     const p = daemonOf(state, target);
-    const tree = await processTree(p.pid);
-    await killAndWait(tree);
-    return `${p.node}/${p.service}: SIGKILL to ${tree.length} processes`;
+    const killed = await killUntilGone(() => processTree(p.pid));
+    return `${p.node}/${p.service}: SIGKILL to ${killed} processes`;
   },
 };
 
@@ -26,7 +25,8 @@ export const daemonStop: FaultKind = {
     if (!(await isAlive(p.pid, p.startTime))) return `${p.node}/${p.service}: was not running`;
     const started = performance.now();
     // Ten seconds to leave cleanly, then it and its children are killed.
-    if ((await signalAndWait([p], 'SIGTERM', 10_000)).length > 0) await killAndWait(await processTree(p.pid));
+    if ((await signalAndWait([p], 'SIGTERM', 10_000)).length > 0)
+      await killUntilGone(() => processTree(p.pid));
     return `${p.node}/${p.service}: stopped in ${(performance.now() - started).toFixed(0)} ms`;
   },
 };

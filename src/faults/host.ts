@@ -1,4 +1,4 @@
-import { killAndWait, restartDaemon, specOf } from '../lab/daemon.js';
+import { killUntilGone, restartDaemon, specOf } from '../lab/daemon.js';
 import { isAlive, runPids } from '../lab/proc.js';
 import { type LabState, writeState } from '../lab/state.js';
 import { ipBatch } from '../netns/ip.js';
@@ -26,9 +26,8 @@ export const hostCrash: FaultKind = {
       node.interfaces.map((i) => `link set ${i.name} down`),
       node.ns,
     );
-    const pids = await runPids([node.ns]);
-    await killAndWait(pids);
-    return `${node.ns}: links down, ${pids.length} processes killed`;
+    const killed = await killUntilGone(() => runPids([node.ns]));
+    return `${node.ns}: links down, ${killed} processes killed`;
   },
 };
 

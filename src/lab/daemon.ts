@@ -140,6 +140,24 @@ export async function killAndWait(pids: number[]): Promise<void> {
   );
 }
 
+/**
+ * SIGKILLs what `find` returns, and again, until a fresh look finds nothing alive: a process forked
+ * between one scan and the kill is caught by the next. Seen: nginx's master starting a worker just as
+ * `gc` killed it; the worker outlived its deleted namespace (nginx clears the run's tag from its
+ * workers' environment, so nothing could find it later). Returns how many processes it killed.
+ */
+export async function killUntilGone(find: () => Promise<number[]>, rounds = 20): Promise<number> {
+  const killed = new Set<number>();
+  for (let i = 0; i < rounds; i++) {
+    const alive = await Promise.all((await find()).map(async (pid) => ((await isAlive(pid)) ? pid : 0)));
+    const pids = alive.filter((pid) => pid > 0);
+    if (pids.length === 0) break;
+    for (const pid of pids) killed.add(pid);
+    await killAndWait(pids);
+  }
+  return killed.size;
+}
+
 /** The spec a recorded process was started from, to start it again. */
 export function specOf(record: ProcessRecord, lab: string, runId: string): DaemonSpec {
   const { node, service, argv, log, ns, user, privateIpc, env, role, staleFiles, ready } = record;

@@ -50,16 +50,24 @@ export async function runPids(namespaces: string[], runId?: string): Promise<num
   return out;
 }
 
-/** Processes whose parent chain leads to `root` (itself included): a daemon and the children it forked. */
+/**
+ * Processes whose parent chain leads to `root` (itself included): a daemon and the children it forked;
+ * and those still in its process group (a daemon leads its own), whose parent died under them and left
+ * them to init.
+ */
 export async function processTree(root: number): Promise<number[]> {
   const parents = new Map<number, number>();
+  const tree = new Set([root]);
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const [, ppid, pgrp] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     if (ppid) parents.set(Number(entry), ppid);
+    if (pgrp === root) tree.add(Number(entry));
   }
-  const tree = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, ppid] of parents) {

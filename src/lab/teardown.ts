@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { ipBatch, listNetns } from '../netns/ip.js';
-import { killAndWait } from './daemon.js';
+import { killUntilGone } from './daemon.js';
 import { namespaceTag } from './network.js';
 import { runPids } from './proc.js';
 import { type LabState, unregister } from './state.js';
@@ -33,15 +33,15 @@ export async function teardown(
     )
   ).filter((ns): ns is string => ns !== undefined);
 
-  const pids = await runPids(owned, state.runId);
   // A power cut: the namespaces are discarded with everything in them, so no graceful stop is waited for
   // (keepalived alone takes ~1 s to send priority 0 and leave). Nothing a daemon holds outlives it:
-  // PostgreSQL's shared memory is in a private IPC namespace and in its data directory.
-  await killAndWait(pids);
+  // PostgreSQL's shared memory is in a private IPC namespace and in its data directory. The namespaces
+  // go only once nothing is left in them.
+  const processes = await killUntilGone(() => runPids(owned, state.runId));
 
   await ipBatch(owned.map((ns) => `netns del ${ns}`));
   // rm(1) removes a run directory (thousands of PostgreSQL files) in a third of the time fs.rm takes.
   if (!opts.keepRunDir && state.runDir) await execa('rm', ['-rf', '--one-file-system', '--', state.runDir]);
   await unregister(state.lab, state.runId);
-  return { namespaces: owned, processes: pids.length, ms: performance.now() - started };
+  return { namespaces: owned, processes, ms: performance.now() - started };
 }

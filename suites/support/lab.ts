@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, watch } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
 import { type LabState, REGISTRY } from '../../src/lab/state.js';
@@ -33,23 +33,36 @@ export async function leftovers(lab: string, runsDir = join(ROOT, 'runs')) {
     n.startsWith(`${lab}-`),
   );
   const processes: string[] = [];
+  // A process whose namespace was deleted under it is in no named namespace and maybe untagged (nginx
+  // clears its workers' environment): any such user process is a leak, whichever lab it came from.
+  const own = await readlink('/proc/self/ns/net');
+  const named = new Set<string>();
+  for (const ns of await readdir('/run/netns').catch(() => [] as string[])) {
+    const st = await stat(`/run/netns/${ns}`).catch(() => undefined);
+    if (st) named.add(`net:[${st.ino}]`);
+  }
+  const stranded: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-    if (!zombie && env.split('\0').includes(`VRRP_HARNESS_LAB=${lab}`))
-      processes.push(`${pid} ${stat.split(' ')[1]}`);
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z' || !stat) continue;
+    if (env.split('\0').includes(`VRRP_HARNESS_LAB=${lab}`)) processes.push(`${pid} ${stat.split(' ')[1]}`);
+    const net = await readlink(`/proc/${pid}/ns/net`).catch(() => own);
+    if (pid !== '2' && ppid !== '2' && net !== own && !named.has(net))
+      stranded.push(`${pid} ${stat.split(' ')[1]}`);
   }
   return {
     namespaces,
     processes,
+    stranded,
     runDir: existsSync(join(runsDir, lab)),
     registry: existsSync(join(REGISTRY, `${lab}.json`)),
   };
 }
 
-export const NOTHING = { namespaces: [], processes: [], runDir: false, registry: false };
+export const NOTHING = { namespaces: [], processes: [], stranded: [], runDir: false, registry: false };
 
 /** POSIX shared memory segments (/dev/shm): a PostgreSQL killed at the wrong moment would leave some here. */
 export async function shmSegments(): Promise<string[]> {
