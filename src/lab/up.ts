@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import { launchInjector } from '../capture/inject.js';
 import { launchCapture, pcapPath } from '../capture/tcpdump.js';
 import { InputError, RuntimeFailure, type SourcePos } from '../errors.js';
-import { loadConfig } from '../keepalived/config/load.js';
-import { type ConfigWarning, extractVrrp } from '../keepalived/config/vrrp.js';
+import type { ConfigWarning } from '../keepalived/config/vrrp.js';
 import { addresses, listNetns } from '../netns/ip.js';
 import { launchNginx } from '../services/nginx.js';
 import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
@@ -247,11 +246,14 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     // that tracks scripts waits for its node's services, as a real box starts nginx before keepalived:
     // a health check that fails its first run lowers the priority at once (keepalived counts the first
     // result of a script straight away).
-    const tracking = new Set<string>();
-    for (const node of plan.nodes) {
-      if (node.vrrp && node.services.length > 0 && (await tracksScripts(node.vrrp.configPath)))
-        tracking.add(node.name);
-    }
+    // the plan holds each speaker's instances as extracted from its file
+    const tracking = new Set(
+      plan.nodes
+        .filter(
+          (n) => n.services.length > 0 && n.vrrp?.instances.some((x) => (x.trackScripts?.length ?? 0) > 0),
+        )
+        .map((n) => n.name),
+    );
     const speaker = (node: (typeof plan.nodes)[number]) => {
       const vrrp = node.vrrp;
       return vrrp
@@ -399,13 +401,4 @@ async function tailsOf(daemons: { launch: Launch; running: RunningDaemon }[], er
     ),
   );
   return parts.join('\n');
-}
-
-/** Whether a speaker's configuration tracks a vrrp_script (which may check the node's own services). */
-async function tracksScripts(configPath: string): Promise<boolean> {
-  try {
-    return extractVrrp(await loadConfig(configPath)).instances.some((i) => (i.trackScripts?.length ?? 0) > 0);
-  } catch {
-    return false; // the speaker itself reports what is wrong with the file
-  }
 }

@@ -216,10 +216,11 @@ function passwordOf(authData: Uint8Array): string {
 
 /** Whether `dst` is the VRRP multicast group of `family` (224.0.0.18, ff02::12), in any textual form. */
 export function isVrrpGroup(family: Family, dst: string): boolean {
-  const group = parseIp(family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6);
-  const got = parseIp(dst.replace(/%.*$/, ''));
-  return !!got && !!group && got.family === group.family && sameOctets(got.bytes, group.bytes);
+  const got = parseIp(dst.replace(/%.*$/, ''), family);
+  return !!got && sameOctets(got.bytes, family === 4 ? GROUP_V4 : GROUP_V6);
 }
+const GROUP_V4 = parseIp(VRRP_MULTICAST_V4, 4)?.bytes ?? new Uint8Array(4);
+const GROUP_V6 = parseIp(VRRP_MULTICAST_V6, 6)?.bytes ?? new Uint8Array(16);
 
 /**
  * Decodes a VRRP message (the IP payload; trailing octets such as Ethernet padding are allowed and
