@@ -216,6 +216,8 @@ function passwordOf(authData: Uint8Array): string {
 
 /** Whether `dst` is the VRRP multicast group of `family` (224.0.0.18, ff02::12), in any textual form. */
 export function isVrrpGroup(family: Family, dst: string): boolean {
+  // the group's own spelling, as every received packet to it carries: no parse
+  if (dst === (family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6)) return true;
   const got = parseIp(dst.replace(/%.*$/, ''), family);
   return !!got && sameOctets(got.bytes, family === 4 ? GROUP_V4 : GROUP_V6);
 }
@@ -577,9 +579,18 @@ export function passwordAuthData(password: string): Buffer {
   return out;
 }
 
+/** Address text → a key equal for every spelling of one address; remembered (a router sees few). */
+const addressKeys = new Map<string, string>();
 function addressKey(text: string): string {
-  const parsed = parseIp(text);
-  return parsed ? `${parsed.family}:${Buffer.from(parsed.bytes).toString('hex')}` : `?:${text}`;
+  let key = addressKeys.get(text);
+  if (key === undefined) {
+    const parsed = parseIp(text);
+    key = parsed ? `${parsed.family}:${Buffer.from(parsed.bytes).toString('hex')}` : `?:${text}`;
+    // bounded: crafted or fuzzed input must not grow it without end
+    if (addressKeys.size >= 4096) addressKeys.clear();
+    addressKeys.set(text, key);
+  }
+  return key;
 }
 
 /**
@@ -650,7 +661,14 @@ export function validateForInstance(advert: VrrpAdvert, cfg: InstanceConfig, ip?
     );
   }
 
-  if (cfg.addresses !== undefined) {
+  const configured = cfg.addresses;
+  // the usual case first: the same addresses in the configured order
+  const inOrder =
+    configured !== undefined &&
+    advert.count === configured.length &&
+    advert.addresses.length === configured.length &&
+    advert.addresses.every((a, i) => addressKey(a) === addressKey(configured[i] as string));
+  if (cfg.addresses !== undefined && !inOrder) {
     const got = new Set(advert.addresses.map(addressKey));
     const want = new Set(cfg.addresses.map(addressKey));
     const missing = cfg.addresses.filter((a) => !got.has(addressKey(a)));
