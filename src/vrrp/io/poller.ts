@@ -72,6 +72,14 @@ export class Poller {
     this.reissue();
   }
 
+  /** Ends `fd`'s pause now (its batching was shortened): the poll watches it again at once. */
+  resume(fd: number): void {
+    const e = this.entries.get(fd);
+    if (!e || e.pausedUntil === 0) return;
+    e.pausedUntil = 0;
+    this.reissue();
+  }
+
   /** Resolves once no poll in flight holds `fd`: only then may its owner close it. */
   remove(fd: number): Promise<void> {
     this.entries.delete(fd);

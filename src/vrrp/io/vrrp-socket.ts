@@ -4,12 +4,15 @@ import { VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_PROTOCOL, VRRP_TTL } from '.
 import {
   AF_INET,
   AF_INET6,
+  type BatchSlot,
   bind,
   bindToDevice,
+  CLOCK_REALTIME,
+  clockMs,
   close as closeFd,
-  drainDatagrams,
+  drainBatches,
+  eachCmsg,
   fail,
-  forEachCmsg,
   IP_ADD_MEMBERSHIP,
   IP_MTU_DISCOVER,
   IP_MULTICAST_IF,
@@ -31,8 +34,7 @@ import {
   IPV6_TCLASS,
   IPV6_UNICAST_HOPS,
   ifNameToIndex,
-  MsgHdr,
-  realtimeNs,
+  MsgBatch,
   rejectAll,
   SCM_TIMESTAMPNS,
   SO_TIMESTAMPNS,
@@ -48,12 +50,16 @@ import {
   sockaddrIn,
   sockaddrIn6,
   socket,
+  timespecMs,
 } from './libc.js';
 import type { Poller } from './poller.js';
 import { monotonicMs } from './timer.js';
 
 export interface ReceivedPacket {
-  /** the VRRP message: the IP payload (for IPv4: bytes after the IP header, cut to the IP total length) */
+  /**
+   * the VRRP message: the IP payload (for IPv4: bytes after the IP header, cut to the IP total length).
+   * A view of the receive buffer, valid during the `onPacket` call only: copy what is kept.
+   */
   data: Buffer;
   /** IPv4 dotted or IPv6 text (link-local without %scope) */
   src: string;
@@ -104,8 +110,13 @@ export interface VrrpSocketOptions {
 const TOS_NETWORK_CONTROL = 0xc0;
 /** Room for a burst of adverts from many routers (255 at once from one master): forced past rmem_max. */
 const RECEIVE_BUFFER = 1 << 20;
-/** Largest IP datagram: anything shorter could arrive truncated. */
-const DATAGRAM_MAX = 65535;
+/**
+ * Datagrams read per system call, and the room for each. The largest valid VRRP message is 4088 octets
+ * (v3, 255 IPv6 addresses); a longer datagram is cut at the slot's end, which leaves the message whole
+ * (what follows it is padding the codec ignores).
+ */
+const BATCH_SLOTS = 32;
+const SLOT_OCTETS = 9216;
 
 function sockaddrFor(family: 4 | 6, dst: string, ifindex: number): Buffer {
   // A zone in the text ("fe80::1%eth0") is redundant: the socket is bound to its interface.
@@ -119,19 +130,38 @@ function sockaddrFor(family: 4 | 6, dst: string, ifindex: number): Buffer {
  * CLOCK_REALTIME (the receive stamps' clock) and CLOCK_MONOTONIC (the timers') read as one instant.
  * Reading one, then the other, costs a preemption's worth of error if the thread is descheduled in
  * between (seen: 15 ms on a loaded machine, a takeover that early): both are read between two realtime
- * readings, retried until those agree within 0.2 ms.
+ * readings, retried until those agree within 0.2 ms. Read once per batch of packets, not per packet:
+ * every packet of a batch is aged against the same pair.
  */
-function clockPair(): { realNs: bigint; monoMs: number } {
-  let best: { realNs: bigint; monoMs: number; spread: bigint } | undefined;
+export function clockPair(): { realMs: number; monoMs: number } {
+  let best = { realMs: 0, monoMs: 0, spread: Number.POSITIVE_INFINITY };
   for (let i = 0; i < 4; i++) {
-    const r1 = realtimeNs();
+    const r1 = clockMs(CLOCK_REALTIME);
     const monoMs = monotonicMs();
-    const r2 = realtimeNs();
+    const r2 = clockMs(CLOCK_REALTIME);
     const spread = r2 - r1;
-    if (!best || spread < best.spread) best = { realNs: r1 + spread / 2n, monoMs, spread };
-    if (spread < 200_000n) break;
+    if (spread < best.spread) best = { realMs: r1 + spread / 2, monoMs, spread };
+    if (spread < 0.2) break;
   }
-  return best as { realNs: bigint; monoMs: number };
+  return best;
+}
+
+/** The last address text made from 4 or 16 octets, reused while the next packet carries the same ones. */
+class AddressText {
+  private readonly last: Buffer;
+  private text = '';
+
+  constructor(private readonly family: 4 | 6) {
+    this.last = Buffer.alloc(family === 4 ? 4 : 16);
+  }
+
+  of(b: Buffer, off: number): string {
+    const n = this.last.length;
+    if (this.text !== '' && b.compare(this.last, 0, n, off, off + n) === 0) return this.text;
+    b.copy(this.last, 0, off, off + n);
+    this.text = this.family === 4 ? formatIPv4(b, off) : formatIPv6(b, off);
+    return this.text;
+  }
 }
 
 /**
@@ -219,62 +249,74 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   }
 
   const what = `${ifname}/v${family}`;
-  const data = Buffer.alloc(DATAGRAM_MAX);
   // IPv4 reads the addresses from the IP header; IPv6 has none in the datagram, hence the name and
   // its cmsgs. Both get the kernel's receive timestamp as a cmsg (room for three).
-  const hdr = new MsgHdr(data, family === 6 ? Buffer.alloc(28) : undefined, Buffer.alloc(160));
-  const control = hdr.control as Buffer;
+  const batch = new MsgBatch(BATCH_SLOTS, SLOT_OCTETS, family === 6 ? 28 : 0, 160);
+
+  /** one clock pair per drain: every packet of the batch is aged against it */
+  let clocks: { realMs: number; monoMs: number } | undefined;
+  const srcText = new AddressText(family);
+  const dstText = new AddressText(family);
+
+  // What the control messages of the datagram in hand say (set by `cmsg`, made once, not per packet).
+  let control: Buffer = Buffer.alloc(0);
+  let stampMs: number | undefined;
+  let hopLimit = -1;
+  let pktDst = '::';
+  const cmsg = (level: number, type: number, off: number) => {
+    if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS) stampMs = timespecMs(control, off);
+    else if (level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT) hopLimit = control.readInt32LE(off);
+    else if (level === IPPROTO_IPV6 && type === IPV6_PKTINFO) pktDst = dstText.of(control, off);
+  };
 
   /** The packet's arrival on the monotonic clock, from its kernel timestamp (CLOCK_REALTIME). */
   const arrival = (): number => {
-    let stampNs: bigint | undefined;
-    forEachCmsg(hdr, (level, type, off) => {
-      if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS) {
-        stampNs = control.readBigInt64LE(off) * 1_000_000_000n + control.readBigInt64LE(off + 8);
-      }
-    });
-    if (stampNs === undefined) return monotonicMs();
-    const { realNs, monoMs } = clockPair();
-    const ageMs = Number(realNs - stampNs) / 1e6;
-    // A clock step (NTP) could make the age negative or absurd: then the reading is all we have.
-    return ageMs >= 0 && ageMs < 1000 ? monoMs - ageMs : monoMs;
+    clocks ??= clockPair();
+    if (stampMs === undefined) return clocks.monoMs;
+    // Negative for a packet that arrived while the batch was being read (after the pair); beyond a
+    // second either way the clock was stepped (NTP), and the reading is all we have.
+    const ageMs = clocks.realMs - stampMs;
+    return Math.abs(ageMs) < 1000 ? clocks.monoMs - ageMs : clocks.monoMs;
   };
 
-  const onDatagram =
-    family === 4
-      ? (n: number) => {
-          const atMs = arrival();
-          if (n < 20 || data[0] === undefined || data[0] >> 4 !== 4) return;
-          const ihl = (data[0] & 0x0f) * 4;
-          const end = Math.min(n, data.readUInt16BE(2));
-          if (ihl < 20 || ihl > end) return;
-          onPacket({
-            data: Buffer.from(data.subarray(ihl, end)),
-            src: formatIPv4(data, 12),
-            dst: formatIPv4(data, 16),
-            ttl: data[8] ?? -1,
-            atMs,
-          });
-        }
-      : (n: number) => {
-          const atMs = arrival();
-          let ttl = -1;
-          let dst = '::';
-          forEachCmsg(hdr, (level, type, off) => {
-            if (level !== IPPROTO_IPV6) return;
-            if (type === IPV6_HOPLIMIT) ttl = control.readInt32LE(off);
-            else if (type === IPV6_PKTINFO) dst = formatIPv6(control, off);
-          });
-          onPacket({
-            data: Buffer.from(data.subarray(0, n)),
-            src: formatIPv6(hdr.name as Buffer, 8),
-            dst,
-            ttl,
-            atMs,
-          });
-        };
+  const onDatagram = (slot: BatchSlot, n: number) => {
+    control = slot.control as Buffer;
+    stampMs = undefined;
+    hopLimit = -1;
+    pktDst = '::';
+    eachCmsg(control, slot.controlLength, cmsg);
+    const atMs = arrival();
+    const data = slot.data;
+    if (family === 4) {
+      if (n < 20 || data[0] === undefined || data[0] >> 4 !== 4) return;
+      const ihl = (data[0] & 0x0f) * 4;
+      const end = Math.min(n, data.readUInt16BE(2));
+      if (ihl < 20 || ihl > end) return;
+      onPacket({
+        data: data.subarray(ihl, end),
+        src: srcText.of(data, 12),
+        dst: dstText.of(data, 16),
+        ttl: data[8] ?? -1,
+        atMs,
+      });
+    } else {
+      onPacket({
+        data: data.subarray(0, n),
+        src: srcText.of(slot.name as Buffer, 8),
+        dst: pktDst,
+        ttl: hopLimit,
+        atMs,
+      });
+    }
+  };
 
-  const watch = { coalesceMs: 0, drain: () => drainDatagrams(fd, hdr, what, onDatagram, onError) };
+  const watch = {
+    coalesceMs: 0,
+    drain: () => {
+      clocks = undefined;
+      return drainBatches(fd, batch, what, onDatagram, onError);
+    },
+  };
   opts.poller.add(fd, watch);
 
   const group = sockaddrFor(family, family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6, ifindex);
@@ -301,7 +343,10 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
       if (!closing) watch.drain();
     },
     set coalesceMs(ms: number) {
+      const shorter = ms < watch.coalesceMs;
       watch.coalesceMs = ms;
+      // a pause begun under the longer batching must not outlast it (a backup just became master)
+      if (shorter && !closing) opts.poller.resume(fd);
     },
     prepare(src: string, via?: string) {
       if (closing || senders.has(`${via ?? ifname}|${src}`)) return;
