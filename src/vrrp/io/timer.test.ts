@@ -46,6 +46,55 @@ describe('PreciseTimers (timerfd, on a poller)', () => {
     expect(order).toEqual(['past', 'chained']);
   });
 
+  it("a timer allowed to run early shares an earlier one's wake-up, and never runs early alone", async () => {
+    const timers = new PreciseTimers(poller);
+    const t0 = monotonicMs() + 20;
+    const ran: { name: string; at: number }[] = [];
+    await new Promise<void>((resolve) => {
+      timers.schedule(t0, () => ran.push({ name: 'first', at: monotonicMs() }));
+      // 0.5 ms later, may run 1 ms early: goes with the first
+      timers.schedule(t0 + 0.5, () => ran.push({ name: 'shared', at: monotonicMs() }), undefined, 1);
+      // alone 30 ms later with the same allowance: on time, not early
+      timers.schedule(
+        t0 + 30,
+        () => {
+          ran.push({ name: 'alone', at: monotonicMs() });
+          resolve();
+        },
+        undefined,
+        1,
+      );
+    });
+    await timers.close();
+    expect(ran.map((r) => r.name)).toEqual(['first', 'shared', 'alone']);
+    const [first, shared, alone] = ran.map((r) => r.at) as [number, number, number];
+    expect(first).toBeGreaterThanOrEqual(t0);
+    // ran right after the first, before its own time
+    expect(shared - first).toBeLessThan(0.5);
+    expect(alone).toBeGreaterThanOrEqual(t0 + 30);
+  });
+
+  it('reusing a handle moves the timer; a cancelled handle can be scheduled again', async () => {
+    const timers = new PreciseTimers(poller);
+    const fired: string[] = [];
+    const t = monotonicMs();
+    let h = timers.schedule(t + 5, () => fired.push('old'));
+    h = timers.schedule(t + 10, () => fired.push('moved'), h);
+    timers.cancel(h);
+    await new Promise<void>((resolve) => {
+      timers.schedule(
+        t + 15,
+        () => {
+          fired.push('again');
+          resolve();
+        },
+        h,
+      );
+    });
+    await timers.close();
+    expect(fired).toEqual(['again']);
+  });
+
   it('close() returns while nothing is scheduled (the blocked read is woken)', async () => {
     const timers = new PreciseTimers(poller);
     const h = timers.schedule(monotonicMs() + 60_000, () => {});
