@@ -26,8 +26,8 @@ export function launchTsvrrpd(ctx: ServiceContext, configPath: string): Launch {
     spec: {
       ...daemonSpec(ctx, 'tsvrrpd', argv, join(ctx.dir, 'tsvrrpd.log')),
       role: 'speaker',
-      // Each receive loop and its timer hold a libuv pool thread in a blocking call.
-      env: { UV_THREADPOOL_SIZE: '16' },
+      // its one poll(2) holds a libuv pool thread, a second serves file reads (see main.ts)
+      env: { UV_THREADPOOL_SIZE: '2' },
     },
     ready: /event=ready /,
     readyTimeoutMs: 10_000,

@@ -15,7 +15,7 @@ import {
   watchLinks,
 } from '../vrrp/io/netlink.js';
 import { Poller } from '../vrrp/io/poller.js';
-import { monotonicMs, PreciseTimers } from '../vrrp/io/timer.js';
+import { monotonicMs, PreciseTimers, type TimerHandle } from '../vrrp/io/timer.js';
 import { openVrrpSocket } from '../vrrp/io/vrrp-socket.js';
 import type { RouterVip } from './config.js';
 import type { LinkInfo, RouterIo } from './router.js';
@@ -92,8 +92,9 @@ export function systemIo(onError: (e: Error) => void): RouterIo {
     },
     runScript,
     now: monotonicMs,
-    setTimer: (atMs, fn) => timers.schedule(atMs, fn),
-    clearTimer: (h) => timers.cancel(h as ReturnType<PreciseTimers['schedule']> | undefined),
+    setTimer: (atMs, fn, replace, earlyMs) =>
+      timers.schedule(atMs, fn, replace as TimerHandle | undefined, earlyMs),
+    clearTimer: (h) => timers.cancel(h as TimerHandle | undefined),
   };
 }
 

@@ -24,8 +24,9 @@ class FakeIo implements RouterIo {
       this.links.set(n, { ifname: n, up: true, mac: `02:00:00:00:00:0${i + 1}` });
   }
   now = () => Date.now() - this.t0;
-  setTimer(atMs: number, fn: () => void) {
-    return setTimeout(fn, Math.max(0, atMs - this.now()));
+  setTimer(atMs: number, fn: (dueMs: number) => void, replace?: unknown) {
+    clearTimeout(replace as NodeJS.Timeout | undefined);
+    return setTimeout(() => fn(atMs), Math.max(0, atMs - this.now()));
   }
   clearTimer(h: unknown) {
     clearTimeout(h as NodeJS.Timeout);
@@ -351,9 +352,10 @@ vrrp_sync_group G {
     expect(io.sent).toHaveLength(1);
   });
 
-  it('batches receives for at most a quarter interval, under Skew_Time − 1 ms, at most 20 ms', () => {
+  it('batches receives for at most a quarter interval, under Skew_Time − 1 ms, at most 250 ms', () => {
     start();
-    expect(io.coalesce.get('eth0/4')).toBe(20);
+    // v2, 1 s, priority 100: a quarter interval 250 ms, Skew_Time 609.4 ms
+    expect(io.coalesce.get('eth0/4')).toBe(250);
     const fast = new FakeIo();
     io = fast;
     start(PAIR.replace('advert_int 1', 'advert_int 0.01\n  version 3'), fast);
@@ -367,6 +369,18 @@ vrrp_sync_group G {
     );
     // priority 250 at 100 ms: Skew_Time 2.34 ms → 1.34 ms
     expect(top.coalesce.get('eth0/4')).toBeCloseTo(1.34375, 5);
+  });
+
+  it('no batching while master: a priority-0 advert is read and answered at once', async () => {
+    start();
+    expect(io.coalesce.get('eth0/4')).toBe(250);
+    await vi.advanceTimersByTimeAsync(MDI_100);
+    expect(router?.stats().instances.VI_1?.state).toBe('master');
+    expect(io.coalesce.get('eth0/4')).toBe(0);
+    // a better master appears: backup again, batched again
+    io.receive({ priority: 150 });
+    expect(router?.stats().instances.VI_1?.state).toBe('backup');
+    expect(io.coalesce.get('eth0/4')).toBe(250);
   });
 
   it('unicast_peer: adverts to each peer from unicast_src_ip, not to the group; only unicast adverts count', async () => {

@@ -20,8 +20,10 @@ import {
   decodeVrrp,
   encodeVrrp,
   type InstanceDropReason,
+  type InstanceConfig as PacketCheck,
   VRRP_MULTICAST_V4,
   VRRP_MULTICAST_V6,
+  type VrrpAdvert,
   validateForInstance,
 } from '../vrrp/packet.js';
 import { skewMs } from '../vrrp/timers.js';
@@ -29,6 +31,7 @@ import type { RouterConfig, RouterInstance, RouterVip } from './config.js';
 import { type ScriptOutcome, ScriptRunner, type ScriptStats } from './scripts.js';
 
 export interface Received {
+  /** the VRRP message; may be a view of a receive buffer that is reused after the call */
   data: Buffer;
   src: string;
   dst: string;
@@ -74,8 +77,18 @@ export interface RouterIo {
   setSysctl(key: string, value: string): string | undefined;
   /** milliseconds, monotonic */
   now(): number;
-  /** runs `fn` at `atMs` on the clock of `now()` */
-  setTimer(atMs: number, fn: () => void): unknown;
+  /**
+   * Runs `fn(atMs, instantMs)` at `atMs` on the clock of `now()`. `replace`, a handle this io gave
+   * before (pending or spent), is cancelled and may be reused: re-arming a timer allocates nothing.
+   * `earlyMs`: it may run up to that much early when the io is awake for an earlier timer anyway (never
+   * alone). `instantMs`, if given: when the wake-up that runs it began (timers run back to back share it).
+   */
+  setTimer(
+    atMs: number,
+    fn: (dueMs: number, instantMs?: number) => void,
+    replace?: unknown,
+    earlyMs?: number,
+  ): unknown;
   clearTimer(handle: unknown): void;
   /** runs argv (no shell), killed after timeoutMs (undefined: never); never rejects */
   runScript(argv: readonly string[], timeoutMs: number | undefined): Promise<ScriptOutcome>;
@@ -120,8 +133,23 @@ interface Running {
   state: InstanceState;
   primary: string;
   socket: RouterSocket;
+  /** armed timers' handles */
   timers: Map<TimerName, unknown>;
+  /** handles of timers that fired or were cancelled, for the next arm to reuse */
+  spent: Map<TimerName, unknown>;
+  /** one callback per timer name, made once */
+  onTimer: Map<TimerName, (dueMs: number, instantMs?: number) => void>;
   stats: InstanceStats;
+  /** the receive checks' view of the configuration, remade when the priority or interval change */
+  check?: PacketCheck;
+  /**
+   * The last advert accepted, as it came: one identical to it, octet for octet with the same addresses
+   * and TTL, gets the same verdict from the codec and the checks, so it is not decoded again (a backup
+   * hears the same advert from its master every interval).
+   */
+  lastRx?: { data: Buffer; src: string; dst: string; ttl: number; advert: VrrpAdvert; check: PacketCheck };
+  /** encoded adverts by priority × destination: the same message is sent every interval */
+  encoded: Map<number, Buffer>;
 }
 
 const socketKey = (ifname: string, family: 4 | 6) => `${ifname}/${family}`;
@@ -133,15 +161,16 @@ const socketKey = (ifname: string, family: 4 | 6) => `${ifname}/${family}`;
  */
 const rxIfname = (inst: RouterInstance): string => inst.vmac?.ifname ?? inst.ifname;
 
-/** The longest receive batching allowed, however slow the adverts. */
-const COALESCE_MAX_MS = 20;
+/** The longest receive batching allowed, however slow the adverts (64 adverts of 255 VRIDs at 1 s). */
+const COALESCE_MAX_MS = 250;
 
 /**
- * How long a socket may sit unread after a read, so that a burst of adverts costs one wake-up. Timers
- * drain the socket before they decide, so the one thing a late read could delay is the reaction to a
- * priority-0 advert: the backup's takeover is due Skew_Time after it arrived, and Skew_Time is shortest
- * for the highest priority the instance can reach. Batching stays a millisecond under that, under a
- * quarter of the interval (a master hearing a better one steps down within it), and under 20 ms.
+ * How long a backup's socket may sit unread after a read, so that the adverts of many virtual routers
+ * cost a few wake-ups a second, not one each. Arrival stamps keep their timing, and timers drain the
+ * socket before they decide, so the one thing a late read could delay is the reaction to a priority-0
+ * advert: the takeover is due Skew_Time after it arrived, and Skew_Time is shortest for the highest
+ * priority the instance can reach. Batching stays a millisecond under that, under a quarter of the
+ * interval, and under 250 ms. A socket that serves a master is not batched at all (see setCoalescing).
  */
 export function coalesceFor(instances: readonly RouterInstance[]): number {
   let ms = COALESCE_MAX_MS;
@@ -156,6 +185,15 @@ export function coalesceFor(instances: readonly RouterInstance[]): number {
   return Math.max(0, ms);
 }
 
+/**
+ * How early an advert may go out to share a wake-up with an earlier timer: a millisecond, and at most
+ * 1% of the interval. Its timer still steps at its due time, so the period does not drift; an advert a
+ * little early only restarts the backups' master-down timers a little sooner.
+ */
+export function advertEarlyMs(intervalMs: number): number {
+  return Math.min(1, intervalMs / 100);
+}
+
 export class Router {
   private readonly running = new Map<string, Running>();
   private readonly sockets = new Map<string, RouterSocket>();
@@ -163,8 +201,8 @@ export class Router {
   private readonly drops: RouterStats['drops'] = {};
   private linkWatch: { close(): Promise<void> } | undefined;
   private stopped = false;
-  /** interface/family/VRID → instance, for each packet */
-  private readonly byVrid = new Map<string, Running>();
+  /** per receiving interface/family: VRID → instance, for each packet */
+  private readonly byVrid = new Map<string, (Running | undefined)[]>();
   private addrCache: Map<string, string[]> | undefined;
   private readonly lateness: number[] = new Array(LATENESS_BUCKETS.length + 1).fill(0);
   /** VMAC interfaces this router made (removed when it stops), and the parents' sysctls it changed */
@@ -191,8 +229,33 @@ export class Router {
       this.addrCache = undefined;
     }
     this.setCoalescing();
-    for (const r of [...this.running.values()]) this.feed(r, { type: 'startup' }, this.io.now());
+    this.warmUp();
+    // one instant for all: their master-down timers, and later their adverts, fall due together
+    const now = this.io.now();
+    for (const r of [...this.running.values()]) this.feed(r, { type: 'startup' }, now);
     this.startScripts();
+  }
+
+  /**
+   * The take-over's first steps run long before they are first needed: each instance's advert is
+   * encoded now (the cache serves the first one sent as master), and the machine's way to MASTER is
+   * stepped once on a copy (pure: nothing is sent). Code that runs for the first time is interpreted and
+   * compiled on the spot, which put ~0.7 ms between a master-down timer and the advert (measured).
+   */
+  private warmUp(): void {
+    for (const r of this.running.values()) {
+      const targets = r.cfg.unicastPeers.length > 0 ? r.cfg.unicastPeers : [this.groupOf(r)];
+      for (const [i, dst] of targets.entries()) this.advertMessage(r, r.state.priority, i, dst);
+    }
+    const first = this.running.values().next().value;
+    if (!first) return;
+    const now = this.io.now();
+    const backup = step(first.state, { type: 'startup' }, now).state;
+    step(backup, { type: 'timer', timer: 'master_down' }, now);
+  }
+
+  private groupOf(r: Running): string {
+    return r.cfg.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6;
   }
 
   /** Runs the tracked vrrp_scripts; one kept across a reload (same command and timing) keeps its result. */
@@ -235,11 +298,16 @@ export class Router {
     }
   }
 
-  /** Each socket's receive batching, from the instances it serves (see {@link coalesceFor}). */
-  private setCoalescing(): void {
+  /**
+   * Each socket's receive batching, from the instances it serves (see {@link coalesceFor}). None while
+   * one of them is master: a master answers priority 0 with an advert at once and steps down at once
+   * for a better one (RFC 5798 §6.4.3), and it hears little else (its backups are silent).
+   */
+  private setCoalescing(only?: string): void {
     for (const [key, socket] of this.sockets) {
+      if (only !== undefined && key !== only) continue;
       const on = [...this.running.values()].filter((r) => socketKey(rxIfname(r.cfg), r.cfg.family) === key);
-      socket.coalesceMs = coalesceFor(on.map((r) => r.cfg));
+      socket.coalesceMs = on.some((r) => r.state.state === 'master') ? 0 : coalesceFor(on.map((r) => r.cfg));
     }
   }
 
@@ -301,6 +369,9 @@ export class Router {
       } else {
         const old = r.cfg;
         r.cfg = inst;
+        r.check = undefined;
+        r.lastRx = undefined;
+        r.encoded.clear();
         const res = reconfigure(
           r.state,
           { ...inst.core, primaryAddress: r.primary, family: inst.family },
@@ -324,7 +395,17 @@ export class Router {
 
   private forget(r: Running): void {
     this.running.delete(r.cfg.name);
-    this.byVrid.delete(`${socketKey(rxIfname(r.cfg), r.cfg.family)}/${r.cfg.vrid}`);
+    const table = this.byVrid.get(socketKey(rxIfname(r.cfg), r.cfg.family));
+    if (table?.[r.cfg.vrid] === r) table[r.cfg.vrid] = undefined;
+  }
+
+  private vridTable(key: string): (Running | undefined)[] {
+    let table = this.byVrid.get(key);
+    if (!table) {
+      table = new Array(256).fill(undefined);
+      this.byVrid.set(key, table);
+    }
+    return table;
   }
 
   stats(): RouterStats {
@@ -353,9 +434,11 @@ export class Router {
     if (inst.vmac) this.setUpVmac(inst, primary);
     const rx = rxIfname(inst);
     const key = socketKey(rx, inst.family);
+    const table = this.vridTable(key);
     let socket = this.sockets.get(key);
     if (!socket) {
-      socket = this.io.openSocket(rx, inst.family, (p) => this.onPacket(rx, inst.family, p));
+      const family = inst.family;
+      socket = this.io.openSocket(rx, family, (p) => this.onPacket(table, family, p));
       this.sockets.set(key, socket);
     }
     socket.prepare?.(primary, this.via(inst));
@@ -375,6 +458,9 @@ export class Router {
       primary,
       socket,
       timers: new Map(),
+      spent: new Map(),
+      onTimer: new Map(),
+      encoded: new Map(),
       stats: {
         state: 'init',
         priority: state.priority,
@@ -386,7 +472,7 @@ export class Router {
       },
     };
     this.running.set(inst.name, r);
-    this.byVrid.set(`${key}/${inst.vrid}`, r);
+    table[inst.vrid] = r;
     return r;
   }
 
@@ -490,44 +576,67 @@ export class Router {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
-  private onPacket(ifname: string, family: 4 | 6, p: Received): void {
+  private onPacket(table: readonly (Running | undefined)[], family: 4 | 6, p: Received): void {
     if (this.stopped) return;
     // The master-down timer restarts from the advert's arrival, not from when it was read.
-    const now = Math.min(p.atMs ?? this.io.now(), this.io.now());
+    const t = this.io.now();
+    const now = p.atMs === undefined ? t : Math.min(p.atMs, t);
+    const last = table[p.data[1] ?? 0]?.lastRx;
+    if (
+      last !== undefined &&
+      last.ttl === p.ttl &&
+      last.src === p.src &&
+      last.dst === p.dst &&
+      last.data.equals(p.data)
+    ) {
+      const target = table[last.advert.vrid] as Running;
+      if (last.check === this.checkFor(target)) {
+        target.stats.advertsReceived++;
+        this.feed(target, { type: 'advert', advert: last.advert, src: p.src }, now);
+        return;
+      }
+    }
     const decoded = decodeVrrp(p.data, { family, src: p.src, dst: p.dst, ttl: p.ttl });
     if (!decoded.ok) {
       this.drop(decoded.reason);
       return;
     }
     const advert = decoded.advert;
-    const target = this.byVrid.get(`${socketKey(ifname, family)}/${advert.vrid}`);
+    const target = table[advert.vrid];
     if (!target) {
       this.drop('unconfigured_vrid');
       return;
     }
     if (p.src === target.primary) return; // our own, looped back
-    const check = validateForInstance(
-      advert,
-      {
-        vrid: target.cfg.vrid,
-        version: target.cfg.version,
-        authType: target.cfg.password !== undefined ? 1 : 0,
-        password: target.cfg.password,
-        intervalMs: target.state.params.advertIntMs,
-        addresses: target.cfg.vips.map((v) => v.address),
-        priority: target.state.basePriority,
-        unicastPeers: target.cfg.unicastPeers,
-        checkUnicastSrc: target.cfg.checkUnicastSrc,
-        unicastPeerTtl: target.cfg.unicastPeerTtl,
-      },
-      { family, src: p.src, dst: p.dst, ttl: p.ttl },
-    );
+    const cfg = this.checkFor(target);
+    const check = validateForInstance(advert, cfg, { family, src: p.src, dst: p.dst, ttl: p.ttl });
     if (!check.ok) {
       target.stats.drops[check.reason] = (target.stats.drops[check.reason] ?? 0) + 1;
       return;
     }
+    // a copy: the socket's receive buffer is reused for the next datagram
+    target.lastRx = { data: Buffer.from(p.data), src: p.src, dst: p.dst, ttl: p.ttl, advert, check: cfg };
     target.stats.advertsReceived++;
     this.feed(target, { type: 'advert', advert, src: p.src }, now);
+  }
+
+  /** What the receive checks compare against, made once per configuration, priority and interval. */
+  private checkFor(r: Running): PacketCheck {
+    const c = r.check;
+    if (c && c.priority === r.state.basePriority && c.intervalMs === r.state.params.advertIntMs) return c;
+    r.check = {
+      vrid: r.cfg.vrid,
+      version: r.cfg.version,
+      authType: r.cfg.password !== undefined ? 1 : 0,
+      password: r.cfg.password,
+      intervalMs: r.state.params.advertIntMs,
+      addresses: r.cfg.vips.map((v) => v.address),
+      priority: r.state.basePriority,
+      unicastPeers: r.cfg.unicastPeers,
+      checkUnicastSrc: r.cfg.checkUnicastSrc,
+      unicastPeerTtl: r.cfg.unicastPeerTtl,
+    };
+    return r.check;
   }
 
   /** One event into one instance, its actions carried out, and its sync group kept in step. */
@@ -545,10 +654,14 @@ export class Router {
       } catch (err) {
         this.log('error', { instance: r.cfg.name, action: a.type, error: (err as Error).message });
       }
-      if (a.type === 'transition') moves.push({ from: a.from, to: a.to, reason: a.reason });
+      if (a.type === 'transition') moves.push(a);
     }
+    if (moves.length === 0) return;
     // keepalived sends the notifies once the new state is in place (VIPs added, first advert out)
     for (const m of moves) this.notify(r, m.to, m.reason);
+    if (moves.some((m) => m.to === 'master' || m.from === 'master')) {
+      this.setCoalescing(socketKey(rxIfname(r.cfg), r.cfg.family));
+    }
     if (!sync) return;
     const group = this.cfg.syncGroups.find((g) => g.members.includes(r.cfg.name));
     if (!group) return;
@@ -622,40 +735,82 @@ export class Router {
         this.announce(r, a.count);
         return;
       case 'arm': {
-        this.io.clearTimer(r.timers.get(a.timer));
-        const handle = this.io.setTimer(a.atMs, () => {
-          const lateUs = (this.io.now() - a.atMs) * 1000;
-          const bucket = LATENESS_BUCKETS.findIndex((b) => lateUs < b);
-          const i = bucket < 0 ? LATENESS_BUCKETS.length : bucket;
-          this.lateness[i] = (this.lateness[i] ?? 0) + 1;
-          r.timers.delete(a.timer);
-          if (this.stopped) return;
-          // Adverts that arrived but wait in the socket (received in batches) count before the timer
-          // does: one may re-arm or cancel it, and then this expiry is stale.
-          r.socket.drain?.();
-          if (r.state.timers[a.timer] !== a.atMs || r.timers.has(a.timer)) return;
-          // The advert timer steps at its due time, so that one late wake-up does not shift the grid; a
-          // transition (master-down, preempt_delay, a GARP repeat) at the time it really happens, so that
-          // the timers it arms (the next advert, garp_master_delay) count from what the wire sees.
-          const at = a.timer === 'advert' ? a.atMs : Math.max(a.atMs, this.io.now());
-          this.feed(r, { type: 'timer', timer: a.timer }, at);
-        });
-        r.timers.set(a.timer, handle);
+        const replace = r.timers.get(a.timer) ?? r.spent.get(a.timer);
+        r.spent.delete(a.timer);
+        const early = a.timer === 'advert' ? advertEarlyMs(r.state.params.advertIntMs) : 0;
+        r.timers.set(a.timer, this.io.setTimer(a.atMs, this.timerCallback(r, a.timer), replace, early));
         return;
       }
-      case 'cancel':
-        this.io.clearTimer(r.timers.get(a.timer));
+      case 'cancel': {
+        const h = r.timers.get(a.timer);
+        if (h === undefined) return;
+        this.io.clearTimer(h);
         r.timers.delete(a.timer);
+        r.spent.set(a.timer, h);
         return;
+      }
     }
+  }
+
+  private timerCallback(r: Running, timer: TimerName): (dueMs: number, instantMs?: number) => void {
+    let fn = r.onTimer.get(timer);
+    if (!fn) {
+      fn = (dueMs, instantMs) => this.timerFired(r, timer, dueMs, instantMs);
+      r.onTimer.set(timer, fn);
+    }
+    return fn;
+  }
+
+  private timerFired(r: Running, timer: TimerName, dueMs: number, instantMs?: number): void {
+    const lateUs = (this.io.now() - dueMs) * 1000;
+    let i = 0;
+    while (i < LATENESS_BUCKETS.length && lateUs >= (LATENESS_BUCKETS[i] as number)) i++;
+    this.lateness[i] = (this.lateness[i] ?? 0) + 1;
+    const h = r.timers.get(timer);
+    r.timers.delete(timer);
+    if (h !== undefined) r.spent.set(timer, h);
+    if (this.stopped) return;
+    // Adverts that arrived but wait in the socket (received in batches) count before the timer does:
+    // one may re-arm or cancel it, and then this expiry is stale. Not for a master's advert timer: a
+    // master's socket is not batched (what came is read as soon as this wake-up ends), and one advert
+    // sent before a better master's is read changes nothing.
+    if (timer !== 'advert') r.socket.drain?.();
+    if (r.state.timers[timer] !== dueMs || r.timers.has(timer)) return;
+    // The advert timer steps at its due time, so that one late wake-up does not shift the grid; a
+    // transition (master-down, preempt_delay, a GARP repeat) at the time it really happens, so that the
+    // timers it arms (the next advert, garp_master_delay) count from what the wire sees. "When it
+    // happens" is the wake-up's instant: instances that take over in one wake-up advertise in step
+    // afterwards, one wake-up a period for all of them (keepalived's time_now, read once per loop).
+    const at = timer === 'advert' ? dueMs : Math.max(dueMs, instantMs ?? this.io.now());
+    this.feed(r, { type: 'timer', timer }, at);
   }
 
   private sendAdvert(r: Running, priority: number): void {
     const inst = r.cfg;
-    const multicast = inst.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6;
-    const targets = inst.unicastPeers.length > 0 ? inst.unicastPeers : [multicast];
-    for (const dst of targets) {
-      const msg = encodeVrrp(
+    const via = this.via(inst);
+    if (inst.unicastPeers.length === 0) {
+      r.socket.send(this.advertMessage(r, priority, 0, this.groupOf(r)), r.primary, undefined, via);
+      r.stats.advertsSent++;
+      return;
+    }
+    for (let i = 0; i < inst.unicastPeers.length; i++) {
+      const dst = inst.unicastPeers[i] as string;
+      r.socket.send(this.advertMessage(r, priority, i, dst), r.primary, dst, via);
+      r.stats.advertsSent++;
+    }
+  }
+
+  /**
+   * The advert for one destination (the i-th target), encoded once: the message depends on the priority
+   * and the destination (the v3 checksum covers it); the rest only changes on a reload, which empties
+   * the cache.
+   */
+  private advertMessage(r: Running, priority: number, i: number, dst: string): Buffer {
+    const key = priority * 0x10000 + i;
+    let msg = r.encoded.get(key);
+    if (!msg) {
+      const inst = r.cfg;
+      msg = encodeVrrp(
         {
           version: inst.version,
           vrid: inst.vrid,
@@ -666,9 +821,9 @@ export class Router {
         },
         { family: inst.family, src: r.primary, dst },
       );
-      r.socket.send(msg, r.primary, dst === multicast ? undefined : dst, this.via(inst));
-      r.stats.advertsSent++;
+      r.encoded.set(key, msg);
     }
+    return msg;
   }
 
   private announce(r: Running, count: number): void {
