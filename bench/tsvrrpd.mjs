@@ -6,11 +6,16 @@
 //               (v2 1 s and v3 0.1 s; N crashes each)
 //   spurious    a v3 pair at advert_int 0.01 s left alone for 60 s: transitions after the election
 //   scale       255 instances (VRIDs 1-255 on one interface, 1 s) on a master and a backup: CPU seconds
-//               per minute and RSS
-// Run as root: npm run build && node bench/tsvrrpd.mjs [--quick] [--only jitter,failover,spurious,scale] [--json FILE]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+//               per minute (user and system), RSS and what it is made of
+// Run as root: npm run build && node bench/tsvrrpd.mjs [--quick] [--only jitter,failover,spurious,scale]
+//   [--runs N] [--json FILE]
+//   --short     the scale part alone, 30 s warm-up (elections, GARP bursts, tsvrrpd's JIT) and 20 s
+//               measured (about a minute): the guard to run
+//               after any change to src/vrrp/, src/tsvrrpd/ or the I/O; prints the two CPU ratios
+//   --runs N    the scale part N times (each its own labs), every run's figures and their medians
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { down } from '../dist/src/lab/down.js';
 import { processTree } from '../dist/src/lab/proc.js';
@@ -22,6 +27,8 @@ import { masterDownMs } from '../dist/src/timeline/expect.js';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    short: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
     json: { type: 'string' },
     only: { type: 'string', default: 'jitter,failover,spurious,scale' },
   },
@@ -232,17 +239,56 @@ async function spurious(seconds) {
 // ---------------------------------------------------------------------------------------------------
 // 4. 255 instances: CPU and memory
 
+const threadNs = new Map();
+/**
+ * CPU of a process: time on a CPU from the scheduler (schedstat, nanoseconds, summed over its threads),
+ * and utime/stime (clock ticks of 10 ms) for the user/system split. At a few CPU seconds per minute the
+ * ticks alone would be a handful per window.
+ */
 function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks
+  let runNs = 0;
+  let mainNs = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      runNs += ns;
+      if (t === String(pid)) mainNs = ns;
+      if (process.env.BENCH_THREADS) {
+        const comm = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+        threadNs.set(`${pid}/${t} ${comm}`, ns);
+      }
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return { user: Number(fields[11]), sys: Number(fields[12]), runNs, mainNs };
 }
 function rssKb(pid) {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
   return m ? Number(m[1]) : 0;
 }
+/** Resident memory split: anonymous (heaps) and file-backed (the program's and libraries' pages), kB. */
+function rssParts(pid) {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(text.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
+  return { anonKb: kb('RssAnon'), fileKb: kb('RssFile') };
+}
+/** tsvrrpd's own account (SIGUSR1 writes its stats file): V8 heap and buffers, MB. */
+async function daemonMemory(p) {
+  const file = join(dirname(p.log), 'tsvrrpd-stats.json');
+  const before = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  process.kill(p.pid, 'SIGUSR1');
+  for (let i = 0; i < 50; i++) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st && st.mtimeMs !== before) return JSON.parse(readFileSync(file, 'utf8')).memory;
+    await new Promise((r) => setTimeout(r, 20)); // polling a file the daemon writes: no event to wait on
+  }
+  return undefined;
+}
 
-async function scale(seconds) {
+async function scale(seconds, warmupS = 20) {
   const all = (priority) =>
     Array.from({ length: 255 }, (_, k) => ({ vrid: k + 1, priority, vip: vipOf(k + 1) }));
   const labs = IMPLS.map((impl) => ({
@@ -266,7 +312,7 @@ async function scale(seconds) {
   const speakers = states.flatMap((st, k) =>
     st.processes.filter((x) => x.role === 'speaker').map((p) => ({ p, impl: labs[k].impl, state: st })),
   );
-  await new Promise((r) => setTimeout(r, 20_000)); // warm-up: the elections and their GARP bursts
+  await new Promise((r) => setTimeout(r, warmupS * 1000)); // warm-up: the elections and their GARP bursts
   const logFrom = new Map(speakers.map(({ p }) => [p.log, statSync(p.log).size]));
   try {
     const sample = async () => {
@@ -277,18 +323,38 @@ async function scale(seconds) {
           out.push({
             impl: labs[k].impl,
             role: p.node === 'm' ? 'master' : 'backup',
-            ticks: tree.reduce((a, pid) => a + cpuTicks(pid), 0),
+            ...tree.reduce(
+              (a, pid) => {
+                const t = cpuTicks(pid);
+                return {
+                  user: a.user + t.user,
+                  sys: a.sys + t.sys,
+                  runNs: a.runNs + t.runNs,
+                  mainNs: a.mainNs + t.mainNs,
+                };
+              },
+              { user: 0, sys: 0, runNs: 0, mainNs: 0 },
+            ),
             rssKb: tree.reduce((a, pid) => a + rssKb(pid), 0),
+            ...rssParts(p.pid),
+            memory: labs[k].impl === 'tsvrrpd' ? await daemonMemory(p) : undefined,
           });
         }
       }
       return out;
     };
     const a = await sample();
+    const threadsBefore = new Map(threadNs);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000)); // the measurement window itself
     const b = await sample();
     const wall = (performance.now() - t0) / 1000;
+    if (process.env.BENCH_THREADS) {
+      for (const [k, v] of threadNs) {
+        const d = ((v - (threadsBefore.get(k) ?? 0)) / 1e9 / wall) * 60;
+        if (d > 0.005) console.log(`thread ${k}: ${d.toFixed(3)} s/min`);
+      }
+    }
     // State changes during the window (a settled pair has none), and who holds the VIPs at its end.
     const changes = {};
     for (const { p, impl } of speakers) {
@@ -307,8 +373,16 @@ async function scale(seconds) {
     return b.map((x, k) => ({
       impl: x.impl,
       role: x.role,
-      cpuSecondsPerMinute: ((x.ticks - a[k].ticks) / 100 / wall) * 60, // USER_HZ 100
+      cpuSecondsPerMinute: ((x.runNs - a[k].runNs) / 1e9 / wall) * 60,
+      // the main threads' share (the rest: helper threads, e.g. V8's garbage collector, libuv's pool)
+      mainThreadSecondsPerMinute: ((x.mainNs - a[k].mainNs) / 1e9 / wall) * 60,
+      // the split from the 10 ms ticks (USER_HZ 100): coarse, but it says where the time goes
+      userSecondsPerMinute: ((x.user - a[k].user) / 100 / wall) * 60,
+      sysSecondsPerMinute: ((x.sys - a[k].sys) / 100 / wall) * 60,
       rssMb: x.rssKb / 1024,
+      rssAnonMb: x.anonKb / 1024,
+      rssFileMb: x.fileKb / 1024,
+      ...(x.memory ? { heap: x.memory } : {}),
       stateChanges: changes[`${x.impl}/${x.role === 'master' ? 'm' : 'b'}`],
       vipsOnMaster: onMaster[x.impl],
     }));
@@ -319,7 +393,8 @@ async function scale(seconds) {
 
 try {
   const t = (s) => (QUICK ? Math.max(5, Math.round(s / 6)) : s);
-  const only = new Set(values.only.split(','));
+  const only = new Set(values.short ? ['scale'] : values.only.split(','));
+  const runs = Math.max(1, Number(values.runs) || 1);
   const step = async (key, part, label, fn) => {
     if (!only.has(part)) return;
     console.log(`${label} ...`);
@@ -331,9 +406,42 @@ try {
   await step('failoverV2', 'failover', 'failover v2 1 s', () => failover(2, 1, QUICK ? 3 : 10));
   await step('failoverV3', 'failover', 'failover v3 0.1 s', () => failover(3, 0.1, QUICK ? 5 : 20));
   await step('spurious', 'spurious', '60 s at 0.01 s', () => spurious(t(60)));
-  await step('scale', 'scale', '255 instances', () => scale(t(60)));
+  if (only.has('scale')) {
+    results.scaleRuns = [];
+    for (let k = 0; k < runs; k++) {
+      console.log(`255 instances, run ${k + 1}/${runs} ...`);
+      const run = values.short ? await scale(20, 30) : await scale(t(60));
+      results.scaleRuns.push(run);
+      console.log(JSON.stringify(run));
+      console.log(`  run ${k + 1}: ${ratioText(run)}`);
+    }
+    // the median of each figure over the runs (per implementation and role)
+    results.scale = results.scaleRuns[0].map((x) => {
+      const same = results.scaleRuns.map((r) => r.find((y) => y.impl === x.impl && y.role === x.role));
+      const med = (key) => median(same.map((y) => y[key]));
+      return {
+        ...x,
+        cpuSecondsPerMinute: med('cpuSecondsPerMinute'),
+        userSecondsPerMinute: med('userSecondsPerMinute'),
+        sysSecondsPerMinute: med('sysSecondsPerMinute'),
+        rssMb: med('rssMb'),
+      };
+    });
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** tsvrrpd's CPU over keepalived's, master and backup, of one scale run */
+function ratioText(run) {
+  return ['master', 'backup']
+    .map((role) => {
+      const pick = (impl) => run.find((x) => x.impl === impl && x.role === role);
+      const ts = pick('tsvrrpd');
+      const ka = pick('keepalived');
+      return `${role} ${f(ts.cpuSecondsPerMinute / ka.cpuSecondsPerMinute, 2)}× (${f(ts.cpuSecondsPerMinute, 2)} vs ${f(ka.cpuSecondsPerMinute, 2)} CPU s/min)`;
+    })
+    .join(', ');
 }
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
@@ -390,11 +498,16 @@ for (const role of ['master', 'backup']) {
       `255 instances (v2, 1 s), ${role}: CPU s/min, RSS`,
       ...both(
         (i) =>
-          `${f(pick(i).cpuSecondsPerMinute, 2)} s, ${f(pick(i).rssMb, 1)} MB; ${pick(i).stateChanges} state changes, ${pick(i).vipsOnMaster}/255 VIPs on the master at the end`,
+          `${f(pick(i).cpuSecondsPerMinute, 2)} s (user ${f(pick(i).userSecondsPerMinute, 2)}, sys ${f(pick(i).sysSecondsPerMinute, 2)}), RSS ${f(pick(i).rssMb, 1)} MB (anon ${f(pick(i).rssAnonMb, 1)}, file ${f(pick(i).rssFileMb, 1)}${pick(i).heap ? `; V8 heap ${pick(i).heap.heapTotalMb} MB, ${pick(i).heap.heapUsedMb} used` : ''}); ${pick(i).stateChanges} state changes, ${pick(i).vipsOnMaster}/255 VIPs on the master at the end`,
       ),
-      `CPU ≤ 1.5× keepalived (${f(ratio, 2)}×)`,
+      `CPU ≤ 1.0× keepalived (${f(ratio, 2)}×)`,
     ]),
   );
 }
 console.log(`\n${lines.join('\n')}`);
+if (results.scaleRuns) {
+  console.log(`\ntsvrrpd / keepalived CPU, 255 instances (${results.scaleRuns.length} run(s)):`);
+  for (const [k, run] of results.scaleRuns.entries()) console.log(`  run ${k + 1}: ${ratioText(run)}`);
+  if (results.scaleRuns.length > 1) console.log(`  median: ${ratioText(results.scale)}`);
+}
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
