@@ -82,3 +82,18 @@ export function waitForLine(
     watcher?.close(),
   );
 }
+
+/**
+ * Checks `ready` every `everyMs` until it holds, or throws DeadlineExceeded after `timeoutMs`: for state
+ * that has no event to wait on (a counter another thread advances).
+ */
+export async function pollUntil(
+  ready: () => boolean,
+  { timeoutMs, everyMs = 10, what = 'condition' }: { timeoutMs: number; everyMs?: number; what?: string },
+): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!ready()) {
+    if (performance.now() > end) throw new DeadlineExceeded(what, timeoutMs);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
