@@ -88,7 +88,7 @@ export function registerConformance(program: Command): void {
         for (const i of report.implementations) {
           const s = report.summary[i.id];
           console.log(
-            `${i.id.padEnd(11)} ${s?.PASS ?? 0} PASS, ${s?.DEVIATION ?? 0} DEVIATION, ${s?.FAIL ?? 0} FAIL, ${s?.ERROR ?? 0} ERROR; RFC MUST failures: ${s?.mustFailures ?? 0}`,
+            `${i.id.padEnd(11)} ${s?.PASS ?? 0} PASS, ${s?.DEVIATION ?? 0} DEVIATION, ${s?.FAIL ?? 0} FAIL, ${s?.INCONCLUSIVE ?? 0} INCONCLUSIVE, ${s?.ERROR ?? 0} ERROR; RFC MUST failures: ${s?.mustFailures ?? 0}${s?.reruns ? `; ${s.reruns} decided by a re-run` : ''}`,
           );
         }
         console.log(

@@ -22,6 +22,32 @@ export interface Judgement {
   measured: Record<string, string | number | boolean | null>;
   expected: string;
   detail: string;
+  /**
+   * For a verdict on timing: when the reaction was due and when it came (capture clock, µs), how late
+   * it was against the formula, and how late it may be. A reaction that came too late while the
+   * machine's own noise (the canary) was as large is INCONCLUSIVE, not FAIL (see conformance/run.ts).
+   */
+  timing?: Timing;
+}
+
+export interface Timing {
+  dueUs: number;
+  atUs: number;
+  /** measured − expected, ms */
+  errorMs: number;
+  /** the late tolerance the verdict used, ms */
+  lateMs: number;
+}
+
+/** A reference instant and the DUT's reaction to it, from the captures (µs). */
+export interface Span {
+  fromUs: number;
+  toUs: number;
+}
+
+/** The span between two observations, when both were seen. */
+export function span(from: { tUs: number } | undefined, to: { tUs: number } | undefined): Span | undefined {
+  return from && to ? { fromUs: from.tUs, toUs: to.tUs } : undefined;
 }
 
 export interface Case {
@@ -65,19 +91,30 @@ export function mark(o: Observed, label: string): number {
 
 export const ms = (us: number): number => Math.round(us / 10) / 100;
 
-/** A measured interval against [want − early, want + late] (ms). */
+/** A measured interval (between two capture instants) against [want − early, want + late] (ms). */
 export function windowed(
   label: string,
-  measuredMs: number | undefined,
+  s: Span | undefined,
   wantMs: number,
   why: string,
   late: number = tol.lateMs,
   early: number = tol.earlyMs,
 ): Judgement {
+  const measuredMs = s ? (s.toUs - s.fromUs) / 1000 : undefined;
   const min = wantMs - early;
   const max = wantMs + late;
   const pass = measuredMs !== undefined && measuredMs >= min && measuredMs <= max;
   return {
+    ...(s && measuredMs !== undefined
+      ? {
+          timing: {
+            dueUs: s.fromUs + wantMs * 1000,
+            atUs: s.toUs,
+            errorMs: measuredMs - wantMs,
+            lateMs: late,
+          },
+        }
+      : {}),
     pass,
     measured: {
       [label]: measuredMs === undefined ? null : Math.round(measuredMs * 100) / 100,

@@ -10,6 +10,7 @@ import {
 } from '../report/conformance.js';
 import { conformanceHtml, timelineSvg } from '../report/conformance-html.js';
 import { parseIPv6 } from '../vrrp/addr.js';
+import type { Case } from './case.js';
 import { CASES } from './cases/index.js';
 import { judgeDiscard } from './cases/receive.js';
 import { DEVIATIONS } from './deviations.js';
@@ -17,7 +18,7 @@ import type { Observed } from './engine.js';
 import { baseLab, dutConf, twoDutLab, VARIANT_IDS, VARIANTS } from './lab.js';
 import type { Obs } from './observe.js';
 import { joinedGroups } from './observe.js';
-import { selectCases } from './run.js';
+import { judgeCase, selectCases } from './run.js';
 
 const topo = (p: string) =>
   readFileSync(fileURLToPath(new URL(`../../topologies/conformance/${p}`, import.meta.url)), 'utf8');
@@ -72,8 +73,14 @@ describe('conformance labs', () => {
   });
 });
 
-/** Observations of a discard run: valid adverts every 100 ms until 1000 ms, broken ones after, the DUT at `dutAtMs`. */
-function discardRun(dutAtMs: number | undefined): Observed {
+/**
+ * Observations of a discard run: valid adverts every 100 ms until `lastValidMs` (1000), broken ones
+ * after, the DUT at `dutAtMs`; the canary saw at most `noiseMs` of lateness anywhere.
+ */
+function discardRun(
+  dutAtMs: number | undefined,
+  { lastValidMs = 1000, noiseMs = 0.2 }: { lastValidMs?: number; noiseMs?: number } = {},
+): Observed {
   const v = VARIANTS['v3-ipv4'];
   const advert = (tMs: number, who: 'tester' | 'dut', priority: number): Obs => ({
     kind: 'advert',
@@ -99,8 +106,8 @@ function discardRun(dutAtMs: number | undefined): Observed {
     },
   });
   const obs: Obs[] = [];
-  for (let t = 0; t <= 1000; t += 100) obs.push(advert(t, 'tester', 200));
-  for (let t = 1100; t <= 2000; t += 100) obs.push(advert(t, 'tester', 199));
+  for (let t = 0; t <= lastValidMs; t += 100) obs.push(advert(t, 'tester', 200));
+  for (let t = lastValidMs + 100; t <= 2000; t += 100) obs.push(advert(t, 'tester', 199));
   if (dutAtMs !== undefined) obs.push(advert(dutAtMs, 'dut', 100));
   return {
     v,
@@ -112,10 +119,28 @@ function discardRun(dutAtMs: number | undefined): Observed {
     ]),
     evidence: '/tmp',
     durationMs: 2100,
+    noise: (fromUs, toUs) => ({
+      periodMs: 5,
+      fromUs,
+      toUs,
+      samples: Math.round((toUs - fromUs) / 5000),
+      medianMs: 0.1,
+      p99Ms: noiseMs,
+      worstMs: noiseMs,
+      worstAtUs: toUs,
+      spikes: [],
+    }),
   };
 }
 
 describe('judging a discard from the captures', () => {
+  it('the last valid advert is the last before the take-over, however late the tester swapped', () => {
+    // the swap marker at 1050 ms, but the tester kept sending valid adverts until 1200 ms
+    const j = judgeDiscard(discardRun(1200 + 361.5, { lastValidMs: 1200 }));
+    expect(j.pass).toBe(true);
+    expect(j.measured.silence).toBe(361.5);
+  });
+
   it('taking over at last valid + MDI passes, with the error against the formula', () => {
     const j = judgeDiscard(discardRun(1000 + 361.5));
     expect(j.pass).toBe(true);
@@ -132,6 +157,39 @@ describe('judging a discard from the captures', () => {
     const j = judgeDiscard(discardRun(1000 + 100));
     expect(j.pass).toBe(false);
     expect(j.detail).toMatch(/before Master_Down_Interval .* changed its timer/);
+  });
+});
+
+describe("a timing against the machine's noise (INCONCLUSIVE)", () => {
+  const rxTtl = CASES.find((c) => c.id === 'RX-TTL') as Case;
+  const mdi = 360.9375; // v3, priority 100, 100 ms: 3 × 100 + (256 − 100) × 100 / 256
+  const verdict = (dutAfterMs: number, noiseMs: number) =>
+    judgeCase(rxTtl, discardRun(1000 + dutAfterMs, { noiseMs }), '/tmp', '/tmp/timeline.svg');
+
+  it('late with a quiet machine: FAIL, with the noise measured', () => {
+    const r = verdict(mdi + 80, 0.3);
+    expect(r.verdict).toBe('FAIL');
+    expect(r.noise?.worstMs).toBe(0.3);
+  });
+
+  it('late by less than the machine was: INCONCLUSIVE, never PASS or FAIL', () => {
+    // 80 ms late against a 50 ms tolerance while the canary was 40 ms late: 80 − 40 ≤ 50
+    const r = verdict(mdi + 80, 40);
+    expect(r.verdict).toBe('INCONCLUSIVE');
+    expect(r.detail).toMatch(/the machine itself was 40\.0 ms late/);
+    expect(r.noise?.worstMs).toBe(40);
+  });
+
+  it('late by more than the noise explains: still FAIL', () => {
+    expect(verdict(mdi + 120, 40).verdict).toBe('FAIL');
+  });
+
+  it('early is never explained by noise', () => {
+    expect(verdict(mdi - 100, 200).verdict).toBe('FAIL');
+  });
+
+  it('on time stays PASS whatever the noise', () => {
+    expect(verdict(mdi + 1, 200).verdict).toBe('PASS');
   });
 });
 
@@ -204,8 +262,8 @@ describe('conformance reports', () => {
 
   it('summary counts verdicts and RFC MUST failures per implementation', () => {
     expect(report.summary).toEqual({
-      tsvrrpd: { PASS: 1, FAIL: 0, DEVIATION: 0, ERROR: 0, mustFailures: 0 },
-      keepalived: { PASS: 0, FAIL: 1, DEVIATION: 1, ERROR: 0, mustFailures: 1 },
+      tsvrrpd: { PASS: 1, FAIL: 0, DEVIATION: 0, INCONCLUSIVE: 0, ERROR: 0, mustFailures: 0, reruns: 0 },
+      keepalived: { PASS: 0, FAIL: 1, DEVIATION: 1, INCONCLUSIVE: 0, ERROR: 0, mustFailures: 1, reruns: 0 },
     });
   });
 
@@ -219,7 +277,7 @@ describe('conformance reports', () => {
   it('JUnit: a suite per implementation, failures as failures, escaped', () => {
     const x = conformanceJunit(report);
     expect(x).toContain(
-      '<testsuite name="keepalived (Keepalived v2.2.7)" tests="2" failures="1" errors="0">',
+      '<testsuite name="keepalived (Keepalived v2.2.7)" tests="2" failures="1" errors="0" skipped="0">',
     );
     expect(x).toContain('<failure message="accepted &lt;it&gt;">');
     expect(x).toContain('name="RX-TTL [v3-ipv4]" time="1.500"></testcase>');

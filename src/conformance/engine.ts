@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMarker } from '../capture/decode/marker.js';
 import { injectFrame } from '../capture/inject.js';
+import { type NoiseSummary, noiseCanary } from '../evidence/noise.js';
 import type { FaultOptions } from '../faults/fault.js';
 import { fault } from '../faults/sequence.js';
 import { down } from '../lab/down.js';
@@ -93,6 +94,8 @@ export interface Observed {
   /** the run itself failed (not a case): every case of it is an error */
   error?: string;
   durationMs: number;
+  /** the machine's scheduling noise between two capture instants (µs), as the canary saw it */
+  noise(fromUs: number, toUs: number): NoiseSummary;
 }
 
 let labCounter = 0;
@@ -104,10 +107,13 @@ export async function runOnce(
   v: Variant,
   outDir: string,
   runsDir?: string,
+  attempt = 1,
 ): Promise<Observed> {
   const t0 = performance.now();
+  const canary = noiseCanary();
+  const startUs = Date.now() * 1000;
   const lab = `cf-${process.pid % 1000}-${++labCounter}`;
-  const evidence = join(outDir, impl, v.id, scenario.id);
+  const evidence = join(outDir, impl, v.id, attempt > 1 ? `${scenario.id}.run${attempt}` : scenario.id);
   const dir = await mkdtemp(join(tmpdir(), 'vrrp-harness-cf-'));
   let state: LabState | undefined;
   let tester: TesterClient | undefined;
@@ -190,7 +196,22 @@ export async function runOnce(
     await rm(dir, { recursive: true, force: true });
   }
   for (const o of obs) if (o.kind === 'mark' && !marks.has(o.label)) marks.set(o.label, o.tUs);
-  return { v, impl, obs, marks, evidence, durationMs: performance.now() - t0, ...(error ? { error } : {}) };
+  // the whole run's noise beside its pcaps: what the machine was doing while it ran
+  await mkdir(evidence, { recursive: true });
+  await writeFile(
+    join(evidence, 'noise.json'),
+    `${JSON.stringify(canary.window(startUs, Date.now() * 1000), null, 1)}\n`,
+  );
+  return {
+    v,
+    impl,
+    obs,
+    marks,
+    evidence,
+    durationMs: performance.now() - t0,
+    ...(error ? { error } : {}),
+    noise: (fromUs, toUs) => canary.window(fromUs, toUs),
+  };
 }
 
 export function craftAdvert(v: Variant, o: AdvertOpts): Buffer {

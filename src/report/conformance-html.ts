@@ -77,7 +77,13 @@ export function timelineSvg(
   return parts.join('\n');
 }
 
-const BG: Record<Verdict, string> = { PASS: '#cfc', FAIL: '#f99', DEVIATION: '#fd8', ERROR: '#d7d' };
+const BG: Record<Verdict, string> = {
+  PASS: '#cfc',
+  FAIL: '#f99',
+  DEVIATION: '#fd8',
+  INCONCLUSIVE: '#ddd',
+  ERROR: '#d7d',
+};
 
 export function conformanceHtml(r: ConformanceReport): string {
   const cols = r.implementations.flatMap((i) => r.variants.map((v) => ({ impl: i.id, variant: v.id })));
@@ -98,7 +104,7 @@ export function conformanceHtml(r: ConformanceReport): string {
     (x) => `<section id="${anchor(x.case, x.impl, x.variant)}">
 <h3>${esc(x.case)} · ${esc(x.impl)} · ${esc(x.variant)}: <span style="background:${BG[x.verdict]}">${x.verdict}</span></h3>
 <p>${esc(r.cases.find((c) => c.id === x.case)?.title ?? '')} (${esc(r.cases.find((c) => c.id === x.case)?.rfc ?? '')})</p>
-<p><b>Expected:</b> ${esc(x.expected)}<br><b>Observed:</b> ${esc(x.detail)}${x.deviation ? `<br><b>Deviation:</b> ${esc(x.deviation)}` : ''}</p>
+<p><b>Expected:</b> ${esc(x.expected)}<br><b>Observed:</b> ${esc(x.detail)}${x.deviation ? `<br><b>Deviation:</b> ${esc(x.deviation)}` : ''}${x.noise ? `<br><b>The machine's own noise in that window</b> (canary): worst ${x.noise.worstMs} ms late, p99 ${x.noise.p99Ms} ms, ${x.noise.samples} samples` : ''}${x.rerun ? `<br><b>Re-run:</b> the first run was ${x.rerun.firstVerdict} (${esc(x.rerun.firstDetail)}; <a href="${esc(x.rerun.firstEvidence.timeline)}">its timeline</a>)` : ''}</p>
 <pre>${esc(JSON.stringify(x.measured, null, 1))}</pre>
 <p>Scenario ${esc(x.scenario)} (${(x.durationMs / 1000).toFixed(1)} s): <a href="${esc(x.evidence.timeline)}">timeline</a> · ${x.evidence.pcaps.map((p) => `<a href="${esc(p)}">${esc(p.split('/').at(-1) ?? p)}</a>`).join(' · ')} · ${x.evidence.logs.map((p) => `<a href="${esc(p)}">${esc(p.split('/').at(-1) ?? p)}</a>`).join(' · ')}</p>
 <img src="${esc(x.evidence.timeline)}" alt="timeline of ${esc(x.scenario)}" style="max-width:100%">
@@ -106,7 +112,7 @@ export function conformanceHtml(r: ConformanceReport): string {
   );
   const summary = r.implementations.map((i) => {
     const s = r.summary[i.id];
-    return `<li><b>${esc(i.id)}</b> (${esc(i.version)}): ${s?.PASS ?? 0} PASS, ${s?.DEVIATION ?? 0} DEVIATION, ${s?.FAIL ?? 0} FAIL, ${s?.ERROR ?? 0} ERROR; RFC MUST failures: ${s?.mustFailures ?? 0}</li>`;
+    return `<li><b>${esc(i.id)}</b> (${esc(i.version)}): ${s?.PASS ?? 0} PASS, ${s?.DEVIATION ?? 0} DEVIATION, ${s?.FAIL ?? 0} FAIL, ${s?.INCONCLUSIVE ?? 0} INCONCLUSIVE, ${s?.ERROR ?? 0} ERROR; RFC MUST failures: ${s?.mustFailures ?? 0}; decided by a re-run: ${s?.reruns ?? 0}</li>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>VRRP conformance</title>

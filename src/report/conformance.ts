@@ -10,7 +10,9 @@
  *   variants          [{ id, version, family, intervalMs }]
  *   cases             [{ id, group, title, rfc, level }]   level: MUST | SHOULD | MAY | keepalived | info
  *   results           one per case × implementation × variant it applies to:
- *     case, impl, variant, verdict   PASS | FAIL | DEVIATION | ERROR
+ *     case, impl, variant, verdict   PASS | FAIL | DEVIATION | INCONCLUSIVE | ERROR
+ *                     INCONCLUSIVE: a timing outside its window while the machine itself was as late
+ *                     (the harness's canary thread, `noise`), after one re-run: neither PASS nor FAIL
  *     measured        { name: value }   what the captures showed (ms unless the name says otherwise)
  *     expected        the window or condition, and where it comes from
  *     detail          one sentence
@@ -18,10 +20,22 @@
  *     scenario        the lab run it was judged from (shared by the cases of one scenario)
  *     evidence        { pcaps: [path], logs: [path], timeline: path (SVG) }, relative to the report
  *     durationMs      the scenario run's wall time
- *   summary           { impl: { PASS, FAIL, DEVIATION, ERROR, mustFailures } }
+ *     noise           (timing verdicts that missed their window) the canary's view of the window
+ *                     from when the reaction was due to when it came: { worstMs, p99Ms, medianMs, ... }
+ *     rerun           (a case first INCONCLUSIVE, decided by a second run) { firstVerdict, firstDetail,
+ *                     firstNoise, firstEvidence }
+ *   summary           { impl: { PASS, FAIL, DEVIATION, INCONCLUSIVE, ERROR, mustFailures, reruns } }
  */
 
-export type Verdict = 'PASS' | 'FAIL' | 'DEVIATION' | 'ERROR';
+export type Verdict = 'PASS' | 'FAIL' | 'DEVIATION' | 'INCONCLUSIVE' | 'ERROR';
+
+/** What the canary saw in a verdict's window (a subset of NoiseSummary, rounded). */
+export interface NoiseSeen {
+  worstMs: number;
+  p99Ms: number;
+  medianMs: number;
+  samples: number;
+}
 
 export interface CaseInfo {
   id: string;
@@ -43,6 +57,13 @@ export interface CaseResult {
   scenario: string;
   evidence: { pcaps: string[]; logs: string[]; timeline: string };
   durationMs: number;
+  noise?: NoiseSeen;
+  rerun?: {
+    firstVerdict: Verdict;
+    firstDetail: string;
+    firstNoise?: NoiseSeen;
+    firstEvidence: CaseResult['evidence'];
+  };
 }
 
 export interface ConformanceReport {
@@ -54,15 +75,24 @@ export interface ConformanceReport {
   variants: { id: string; version: number; family: number; intervalMs: number }[];
   cases: CaseInfo[];
   results: CaseResult[];
-  summary: Record<string, Record<Verdict, number> & { mustFailures: number }>;
+  summary: Record<string, Record<Verdict, number> & { mustFailures: number; reruns: number }>;
 }
 
 export function summarize(cases: CaseInfo[], results: CaseResult[]): ConformanceReport['summary'] {
   const out: ConformanceReport['summary'] = {};
   for (const r of results) {
-    const s = out[r.impl] ?? { PASS: 0, FAIL: 0, DEVIATION: 0, ERROR: 0, mustFailures: 0 };
+    const s = out[r.impl] ?? {
+      PASS: 0,
+      FAIL: 0,
+      DEVIATION: 0,
+      INCONCLUSIVE: 0,
+      ERROR: 0,
+      mustFailures: 0,
+      reruns: 0,
+    };
     out[r.impl] = s;
     s[r.verdict]++;
+    if (r.rerun) s.reruns++;
     const level = cases.find((c) => c.id === r.case)?.level;
     if ((r.verdict === 'FAIL' || r.verdict === 'ERROR') && level === 'MUST') s.mustFailures++;
   }
@@ -73,6 +103,7 @@ const CELL: Record<Verdict, string> = {
   PASS: 'PASS',
   FAIL: '**FAIL**',
   DEVIATION: 'DEV',
+  INCONCLUSIVE: 'INCONCL.',
   ERROR: '**ERROR**',
 };
 
@@ -90,9 +121,10 @@ export function conformanceMarkdown(r: ConformanceReport): string {
     '',
     `| verdicts | ${r.implementations.map((i) => i.id).join(' | ')} |`,
     `| --- | ${r.implementations.map(() => '---').join(' | ')} |`,
-    ...(['PASS', 'DEVIATION', 'FAIL', 'ERROR'] as Verdict[]).map(
+    ...(['PASS', 'DEVIATION', 'FAIL', 'INCONCLUSIVE', 'ERROR'] as Verdict[]).map(
       (v) => `| ${v} | ${r.implementations.map((i) => r.summary[i.id]?.[v] ?? 0).join(' | ')} |`,
     ),
+    `| re-run (first INCONCLUSIVE) | ${r.implementations.map((i) => r.summary[i.id]?.reruns ?? 0).join(' | ')} |`,
     `| RFC MUST failures | ${r.implementations.map((i) => r.summary[i.id]?.mustFailures ?? 0).join(' | ')} |`,
     '',
     `| case | level | RFC | ${cols.map((c) => `${c.impl} ${c.variant}`).join(' | ')} |`,
@@ -103,6 +135,16 @@ export function conformanceMarkdown(r: ConformanceReport): string {
     ),
     '',
   ];
+  const reruns = r.results.filter((x) => x.rerun);
+  if (reruns.length) {
+    lines.push('## Decided by a re-run', '');
+    for (const x of reruns) {
+      lines.push(
+        `- **${x.case}** ${x.impl} ${x.variant}: first ${x.rerun?.firstVerdict} (${x.rerun?.firstDetail}; canary worst ${x.rerun?.firstNoise?.worstMs ?? '?'} ms), then ${x.verdict}.`,
+      );
+    }
+    lines.push('');
+  }
   const notable = r.results.filter((x) => x.verdict !== 'PASS');
   if (notable.length) {
     lines.push('## Not passed', '');
@@ -132,11 +174,13 @@ export function conformanceJunit(r: ConformanceReport): string {
             ? `<error message="${xml(x.detail)}"/>`
             : x.verdict === 'DEVIATION'
               ? `<system-out>${xml(`DEVIATION: ${x.deviation ?? ''} ${x.detail}`)}</system-out>`
-              : '';
+              : x.verdict === 'INCONCLUSIVE'
+                ? `<skipped message="${xml(`INCONCLUSIVE: ${x.detail}`)}"/>`
+                : '';
       return `    <testcase classname="${xml(`conformance.${impl.id}`)}" name="${xml(name)}" time="${(x.durationMs / 1000).toFixed(3)}">${body}</testcase>`;
     });
     return [
-      `  <testsuite name="${xml(`${impl.id} (${impl.version})`)}" tests="${mine.length}" failures="${mine.filter((x) => x.verdict === 'FAIL').length}" errors="${mine.filter((x) => x.verdict === 'ERROR').length}">`,
+      `  <testsuite name="${xml(`${impl.id} (${impl.version})`)}" tests="${mine.length}" failures="${mine.filter((x) => x.verdict === 'FAIL').length}" errors="${mine.filter((x) => x.verdict === 'ERROR').length}" skipped="${mine.filter((x) => x.verdict === 'INCONCLUSIVE').length}">`,
       ...cases,
       '  </testsuite>',
     ].join('\n');

@@ -31,8 +31,19 @@ describe.skipIf(!canRunLabs)('conformance matrix', () => {
     }
     expect(report.cases.length).toBeGreaterThanOrEqual(45);
     expect(report.implementations.map((i) => i.id)).toEqual(['keepalived', 'tsvrrpd']);
+    // How often the machine's noise decided nothing: counted, printed, never turned into a PASS or FAIL.
+    for (const impl of ['keepalived', 'tsvrrpd']) {
+      const s = report.summary[impl];
+      console.log(
+        `${impl}: ${s?.INCONCLUSIVE ?? 0} INCONCLUSIVE after a re-run, ${s?.reruns ?? 0} decided by a re-run`,
+      );
+    }
     expect(report.results.filter((r) => r.verdict === 'ERROR')).toEqual([]);
-    expect(report.results.filter((r) => r.impl === 'tsvrrpd' && r.verdict !== 'PASS')).toEqual([]);
+    expect(
+      report.results.filter(
+        (r) => r.impl === 'tsvrrpd' && r.verdict !== 'PASS' && r.verdict !== 'INCONCLUSIVE',
+      ),
+    ).toEqual([]);
     expect(report.summary.tsvrrpd?.mustFailures).toBe(0);
     expect(matrixFailed(report)).toBe(false);
     // every case ran on both implementations, for each variant it applies to

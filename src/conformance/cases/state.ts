@@ -12,11 +12,14 @@ import {
   mdiOf,
   ms,
   skewOf,
+  span,
+  type Timing,
   testerMaster,
   tol,
   windowed,
 } from '../case.js';
 import type { Observed, Scenario, ScenarioCtx } from '../engine.js';
+import type { AdvertObs } from '../observe.js';
 
 const I = (c: ScenarioCtx) => c.v.intervalMs;
 
@@ -123,6 +126,22 @@ const TWO_BACKUPS: Scenario = {
 
 const lastTester = (o: Observed, before: number) => adverts(o, 'tester', 0, before).at(-1);
 
+/**
+ * A master that should step down and sent exactly one advert more, late: a matter of timing (it may
+ * have been waiting for a CPU when the better advert came), judged against the machine's noise. Two or
+ * more, or anything else wrong, is not.
+ */
+function oneLateAdvert(
+  heard: AdvertObs | undefined,
+  later: AdvertObs[],
+  allowedMs: number,
+  otherwiseOk: boolean,
+): Timing | undefined {
+  const only = later[0];
+  if (!heard || !only || later.length !== 1 || !otherwiseOk) return undefined;
+  return { dueUs: heard.tUs, atUs: only.tUs, errorMs: (only.tUs - heard.tUs) / 1000, lateMs: allowedMs };
+}
+
 export const STATE_CASES: Case[] = [
   {
     id: 'SM-OWNER-START',
@@ -140,7 +159,7 @@ export const STATE_CASES: Case[] = [
       const mdi = mdiOf(o, 255);
       return windowed(
         'joinToFirstAdvert',
-        join && first ? (first.tUs - join.tUs) / 1000 : undefined,
+        span(join, first),
         0,
         `at once, not after Master_Down_Interval (${mdi.toFixed(1)} ms); up to 200 ms for its own start-up steps (on a loaded machine: ~100 ms seen)`,
         Math.min(200, mdi / 2),
@@ -161,7 +180,7 @@ export const STATE_CASES: Case[] = [
       const first = last && adverts(o, 'dut', last.tUs)[0];
       const j = windowed(
         'silence',
-        last && first ? (first.tUs - last.tUs) / 1000 : undefined,
+        span(last, first),
         mdi(o, 100),
         `Master_Down_Interval(100) = ${mdi(o, 100).toFixed(1)} ms after the last advert`,
       );
@@ -212,7 +231,7 @@ export const STATE_CASES: Case[] = [
       const first = zero && adverts(o, 'dut', zero.tUs)[0];
       return windowed(
         'releaseToTakeover',
-        zero && first ? (first.tUs - zero.tUs) / 1000 : undefined,
+        span(zero, first),
         skew(o, 100),
         `Skew_Time(100) = ${skew(o, 100).toFixed(1)} ms`,
       );
@@ -229,12 +248,17 @@ export const STATE_CASES: Case[] = [
       const zero = adverts(o, 'tester', mark(o, 'zero')).find((a) => a.advert.priority === 0);
       const next = zero && adverts(o, 'dut', zero.tUs)[0];
       const after = zero && next ? (next.tUs - zero.tUs) / 1000 : undefined;
-      return check(
-        after !== undefined && after <= Math.min(tol.lateMs, o.v.intervalMs / 4),
+      const limit = Math.min(tol.lateMs, o.v.intervalMs / 4);
+      const j = check(
+        after !== undefined && after <= limit,
         { answerAfterMs: after ?? null },
-        `an advert within ${Math.min(tol.lateMs, o.v.intervalMs / 4)} ms (the next scheduled one is ${o.v.intervalMs / 2} ms away)`,
+        `an advert within ${limit} ms (the next scheduled one is ${o.v.intervalMs / 2} ms away)`,
         after === undefined ? 'no advert' : `advert ${after.toFixed(1)} ms later`,
       );
+      if (zero && next && after !== undefined && after > limit) {
+        j.timing = { dueUs: zero.tUs, atUs: next.tUs, errorMs: after, lateMs: limit };
+      }
+      return j;
     },
   },
   {
@@ -273,15 +297,14 @@ export const STATE_CASES: Case[] = [
       const higher = adverts(o, 'tester', mark(o, 'higher')).find((a) => a.advert.priority === 200);
       const probe = mark(o, 'probe');
       // One advert may already have been on its way.
-      const later = higher
-        ? adverts(o, 'dut', higher.tUs + Math.min(tol.lateMs, o.v.intervalMs / 2) * 1000)
-        : [];
+      const allowed = Math.min(tol.lateMs, o.v.intervalMs / 2);
+      const later = higher ? adverts(o, 'dut', higher.tUs + allowed * 1000) : [];
       const vip = o.v.family === 4 ? o.v.vips[0] : o.v.vips[1];
       const answers = [
         ...frames(o, 'arp', undefined, probe).filter((a) => a.op === 2 && a.senderIp === vip),
         ...frames(o, 'na', undefined, probe).filter((n) => n.solicited && n.target === vip),
       ];
-      return check(
+      const j = check(
         higher !== undefined && later.length === 0 && answers.length === 0,
         { dutAdvertsAfter: later.length, arpAnswers: answers.length },
         'no DUT advert once the higher one is heard; no answer for the VIP',
@@ -291,6 +314,8 @@ export const STATE_CASES: Case[] = [
             ? 'still answering for the VIP'
             : 'stepped down',
       );
+      j.timing = oneLateAdvert(higher, later, allowed, answers.length === 0);
+      return j;
     },
   },
   {
@@ -302,13 +327,16 @@ export const STATE_CASES: Case[] = [
     scenario: equalScenario('EQUAL-HIGHER', 'peerHigh'),
     judge(o) {
       const t = adverts(o, 'tester', mark(o, 'equal'))[0];
-      const later = t ? adverts(o, 'dut', t.tUs + Math.min(tol.lateMs, o.v.intervalMs / 2) * 1000) : [];
-      return check(
+      const allowed = Math.min(tol.lateMs, o.v.intervalMs / 2);
+      const later = t ? adverts(o, 'dut', t.tUs + allowed * 1000) : [];
+      const j = check(
         t !== undefined && later.length === 0,
         { dutAdvertsAfter: later.length },
         `the DUT (${o.v.dutPrimary}) yields to ${o.v.peerHigh}`,
         later.length ? `kept advertising (${later.length})` : 'yielded',
       );
+      j.timing = oneLateAdvert(t, later, allowed, true);
+      return j;
     },
   },
   {
@@ -346,7 +374,7 @@ export const STATE_CASES: Case[] = [
       const other = last ? adverts(o, 'dut2', last.tUs).filter((a) => a.advert.priority > 0) : [];
       const j = windowed(
         'silence',
-        last && first ? (first.tUs - last.tUs) / 1000 : undefined,
+        span(last, first),
         mdi(o, 200),
         `the priority-200 backup at Master_Down_Interval(200) = ${mdi(o, 200).toFixed(1)} ms`,
       );

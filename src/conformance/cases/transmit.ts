@@ -13,11 +13,13 @@ import {
   mark,
   mdiOf,
   ms,
+  span,
   tol,
   windowed,
 } from '../case.js';
 import type { Observed, Scenario } from '../engine.js';
 import type { Variant } from '../lab.js';
+import type { AdvertObs } from '../observe.js';
 
 const GARP_REPEAT = 3;
 
@@ -39,8 +41,9 @@ export const ALONE: Scenario = {
     if (!(await c.until((h) => h.includes('dut'), c.mdiMs(100) + 2000))) {
       throw new Error('the DUT never became master');
     }
-    // Long enough for the second GARP burst (1 s) and a dozen adverts at 0.1 s, five at 1 s.
-    await c.observeFor(Math.max(1300, 5 * c.v.intervalMs));
+    // Long enough for the second GARP burst (1 s) and for TX-PERIOD's median: a dozen periods at 0.1 s,
+    // nine at 1 s (the first interval after the take-over does not count).
+    await c.observeFor(Math.max(1300, 10 * c.v.intervalMs));
     await c.mark('probe');
     await c.tester.send([c.probe()]);
     await c.observeFor(Math.max(200, c.v.intervalMs));
@@ -64,7 +67,8 @@ const REFRESH: Scenario = {
   }),
   async run(c) {
     await c.mark('watch');
-    await c.observeFor(Math.max(3200, 4 * c.v.intervalMs));
+    // six bursts, five gaps: a median one late burst does not move (see ARP-REFRESH)
+    await c.observeFor(Math.max(6200, 7 * c.v.intervalMs));
   },
 };
 
@@ -88,6 +92,65 @@ function all<T>(xs: T[], test: (x: T) => boolean, what: string, sample: (x: T) =
         ? `${bad.length} of ${xs.length}: ${sample(bad[0] as T)}`
         : `all ${xs.length} adverts`,
   );
+}
+
+/** Periods a verdict on the advert rate needs: one late wake-up must not move it (a median of 8+). */
+const MIN_PERIODS = 8;
+
+/**
+ * The advert rate, robustly: the median period must be the interval (±5 ms, timer rounding); one period
+ * may be long when a wake-up came late, and is then judged as a timing (against the machine's noise, see
+ * run.ts), and the short period that follows it (a timer that keeps its grid catches up) is not an early
+ * advert. A mean over a few periods, as this case once used, moved 9 ms with one late wake-up.
+ */
+function judgePeriods(o: Observed, a: AdvertObs[]): Judgement {
+  const I = o.v.intervalMs;
+  // The first interval holds the take-over (an immediate advert, GARP bursts): periods after it.
+  const steady = a.filter((x) => x.tUs - (a[0]?.tUs ?? 0) >= I * 1000);
+  const periods = steady.slice(1).map((x, i) => ({
+    ms: (x.tUs - (steady[i]?.tUs ?? 0)) / 1000,
+    fromUs: steady[i]?.tUs ?? 0,
+    toUs: x.tUs,
+  }));
+  const sorted = periods.map((p) => p.ms).sort((x, y) => x - y);
+  const median = sorted.length
+    ? (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2
+    : undefined;
+  const longest = periods.reduce<(typeof periods)[number] | undefined>(
+    (w, p) => (!w || p.ms > w.ms ? p : w),
+    undefined,
+  );
+  // short periods not right after a long one: adverts that came early by themselves
+  const early = periods.filter(
+    (p, i) => p.ms < I - tol.lateMs && !((periods[i - 1]?.ms ?? 0) > I + tol.earlyMs),
+  );
+  const enough = periods.length >= MIN_PERIODS;
+  const rateOk = median !== undefined && Math.abs(median - I) <= tol.earlyMs;
+  const longOk = longest !== undefined && longest.ms - I <= tol.lateMs;
+  const j = check(
+    enough && rateOk && longOk && early.length === 0,
+    {
+      periods: periods.length,
+      medianPeriod: median === undefined ? null : Math.round(median * 100) / 100,
+      errorMs: median === undefined ? null : Math.round((median - I) * 100) / 100,
+      longestMs: longest ? Math.round(longest.ms * 100) / 100 : null,
+      earlyAdverts: early.length,
+    },
+    `median period ${I} ± ${tol.earlyMs} ms over ≥ ${MIN_PERIODS} periods; none longer than ${I} + ${tol.lateMs} ms; none shorter than ${I} − ${tol.lateMs} ms unless right after a long one`,
+    !enough
+      ? `only ${periods.length} periods`
+      : `median ${median?.toFixed(2)} ms over ${periods.length} periods, longest ${longest?.ms.toFixed(1)} ms${early.length ? `, ${early.length} early` : ''}`,
+  );
+  // Only a long period is a matter of timing: the rest is the speaker's own doing.
+  if (enough && rateOk && early.length === 0 && longest && !longOk) {
+    j.timing = {
+      dueUs: longest.fromUs + I * 1000,
+      atUs: longest.toUs,
+      errorMs: longest.ms - I,
+      lateMs: tol.lateMs,
+    };
+  }
+  return j;
 }
 
 function txCase(
@@ -219,26 +282,7 @@ export const TRANSMIT_CASES: Case[] = [
     'TX-PERIOD',
     'a master advertises every Advertisement_Interval',
     'RFC 5798 §6.4.3; RFC 3768 §6.4.3',
-    (o) => {
-      const a = masterAdverts(o);
-      // The first second holds the take-over (an immediate advert, GARP bursts): periods after it.
-      const steady = a.filter((x) => x.tUs - (a[0]?.tUs ?? 0) >= o.v.intervalMs * 1000);
-      const periods = steady.slice(1).map((x, i) => (x.tUs - (steady[i]?.tUs ?? 0)) / 1000);
-      const mean = periods.reduce((s, p) => s + p, 0) / (periods.length || 1);
-      const worst = periods.reduce((w, p) => Math.max(w, Math.abs(p - o.v.intervalMs)), 0);
-      const j = windowed(
-        'meanPeriod',
-        periods.length ? mean : undefined,
-        o.v.intervalMs,
-        `Advertisement_Interval ${o.v.intervalMs} ms`,
-        tol.earlyMs,
-        tol.earlyMs,
-      );
-      j.measured.periods = periods.length;
-      j.measured.worstErrorMs = Math.round(worst * 100) / 100;
-      j.pass = j.pass && worst <= tol.lateMs;
-      return j;
-    },
+    (o) => judgePeriods(o, masterAdverts(o)),
   ),
   txCase(
     'TX-SHUTDOWN',
@@ -341,15 +385,15 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
       }
       const [b1, b2] = bursts;
       const secondAt = b2?.[0];
-      const ok =
+      const shapeOk =
         bursts.length === 2 &&
         b1?.length === GARP_REPEAT &&
         b2?.length === GARP_REPEAT &&
         (b1[0] ?? Number.POSITIVE_INFINITY) < 500 &&
         secondAt !== undefined &&
-        secondAt >= 1000 - tol.earlyMs &&
-        secondAt <= 1000 + tol.lateMs;
-      return check(
+        secondAt >= 1000 - tol.earlyMs;
+      const ok = shapeOk && secondAt !== undefined && secondAt <= 1000 + tol.lateMs;
+      const j = check(
         ok,
         {
           atTakeover: b1?.length ?? 0,
@@ -362,6 +406,16 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
           ? `bursts of ${bursts.map((b) => b.length).join(', ')}${secondAt === undefined ? '' : `, the second from ${Math.round(secondAt)} ms`}`
           : 'no announcement',
       );
+      // a second burst that is only late is a timing, read against the machine's noise
+      if (shapeOk && !ok && secondAt !== undefined) {
+        j.timing = {
+          dueUs: t0 + 1_000_000,
+          atUs: t0 + secondAt * 1000,
+          errorMs: secondAt - 1000,
+          lateMs: tol.lateMs,
+        };
+      }
+      return j;
     },
   },
   {
@@ -386,19 +440,54 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
         else bursts.push([a.tUs]);
       }
       const sizes = bursts.map((b) => b.length);
-      const gaps = bursts.slice(1).map((b, i) => ((b[0] ?? 0) - (bursts[i]?.[0] ?? 0)) / 1000);
+      const gaps = bursts.slice(1).map((b, i) => ({
+        ms: ((b[0] ?? 0) - (bursts[i]?.[0] ?? 0)) / 1000,
+        fromUs: bursts[i]?.[0] ?? 0,
+        toUs: b[0] ?? 0,
+      }));
       // keepalived checks the refresh when it sends an advert: a burst may wait for the next one.
       const max = 1000 + o.v.intervalMs + tol.lateMs;
-      const ok =
-        bursts.length >= 2 &&
-        sizes.every((n) => n === 2) &&
-        gaps.every((g) => g >= 1000 - tol.earlyMs && g <= max);
-      return check(
-        ok,
-        { bursts: bursts.length, sizes: sizes.join(' '), gapsMs: gaps.map((g) => Math.round(g)).join(' ') },
-        `bursts of 2 every 1000 ms (up to one advert interval later: ${max} ms)`,
-        `${bursts.length} bursts of ${sizes.join(', ')}, ${gaps.map((g) => Math.round(g)).join(', ')} ms apart`,
+      // Judged on the median gap over 5 or more: one burst sent late makes its gap long and the next one
+      // short (the timer keeps counting from when it fired), which a gap-by-gap check took for an early
+      // refresh (992 ms, a FAIL in CI). A single gap far off is judged as a timing.
+      const sorted = gaps.map((g) => g.ms).sort((a, b) => a - b);
+      const median = sorted.length
+        ? ((sorted[(sorted.length - 1) >> 1] as number) + (sorted[sorted.length >> 1] as number)) / 2
+        : undefined;
+      const longest = gaps.reduce<(typeof gaps)[number] | undefined>(
+        (w, g) => (!w || g.ms > w.ms ? g : w),
+        undefined,
       );
+      const shortest = sorted[0];
+      const enough = gaps.length >= 5;
+      const shapeOk =
+        enough &&
+        sizes.every((n) => n === 2) &&
+        median !== undefined &&
+        median >= 1000 - tol.earlyMs &&
+        median <= max &&
+        shortest !== undefined &&
+        shortest >= 1000 - tol.lateMs;
+      const j = check(
+        shapeOk && longest !== undefined && longest.ms <= max,
+        {
+          bursts: bursts.length,
+          sizes: sizes.join(' '),
+          gapsMs: gaps.map((g) => Math.round(g.ms)).join(' '),
+          medianGapMs: median === undefined ? null : Math.round(median * 10) / 10,
+        },
+        `bursts of 2, the median gap 1000 ms (up to one advert interval later: ${max} ms) over 5 or more`,
+        `${bursts.length} bursts of ${sizes.join(', ')}, ${gaps.map((g) => Math.round(g.ms)).join(', ')} ms apart`,
+      );
+      if (shapeOk && longest && longest.ms > max) {
+        j.timing = {
+          dueUs: longest.fromUs + 1_000_000,
+          atUs: longest.toUs,
+          errorMs: longest.ms - 1000,
+          lateMs: max - 1000,
+        };
+      }
+      return j;
     },
   },
   {
@@ -440,7 +529,7 @@ export const ANNOUNCE_ALONE_CASES: Case[] = [
       // From the start marker (out just before the daemon is spawned): MDI plus the daemon's own start-up.
       const j = windowed(
         'startToFirstAdvert',
-        first ? (first.tUs - start) / 1000 : undefined,
+        span({ tUs: start }, first),
         mdi,
         `Master_Down_Interval(100) = ${mdi.toFixed(1)} ms after the daemon starts; +400 ms for it to start (keepalived ~50 ms, tsvrrpd ~250 ms here)`,
         400,

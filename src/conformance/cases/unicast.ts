@@ -5,7 +5,7 @@
  * with the tester as its one peer; the tester takes over with unicast adverts at 200, keeps it with
  * unicast ones at TTL 64, then speaks only to the group, which the DUT must not hear.
  */
-import { adverts, type Case, check, mark, mdiOf, ms, windowed } from '../case.js';
+import { adverts, type Case, check, mark, mdiOf, ms, span, windowed } from '../case.js';
 import type { Scenario } from '../engine.js';
 
 const UNICAST: Scenario = {
@@ -104,7 +104,7 @@ export const UNICAST_CASES: Case[] = [
       const want = mdiOf(o, 100);
       return windowed(
         'takeover',
-        lastUnicast && took ? (took.tUs - lastUnicast.tUs) / 1000 : undefined,
+        span(lastUnicast, took),
         want,
         `Master_Down_Interval(100) = ${want.toFixed(1)} ms after the last unicast advert`,
       );
