@@ -106,6 +106,7 @@ describe('timelineSvg', () => {
     endUs: at(toMs),
     released,
     open: false,
+    intervalMs: 2000,
   });
   const garp = (node: string | undefined, ms: number, vip = VIP): LabEvent => ({
     type: 'garp',

@@ -87,6 +87,7 @@ function span(over: Partial<MasterSpan> & Pick<MasterSpan, 'node'>): MasterSpan 
     endUs: 0,
     released: false,
     open: false,
+    intervalMs: IV,
     ...over,
   };
 }
@@ -288,6 +289,24 @@ describe('masterAt', () => {
     expect(masterAt(spans, at(10_000))?.node).toBe('a');
     expect(masterAt(spans, at(14_000))?.node).toBe('b');
     expect(masterAt(spans, at(20_000))?.node).toBe('b');
+  });
+  it('a master silent since its last advert is still master until 1.5 intervals after it', () => {
+    // a: last advert at 9 000 ms, next due at 10 000 (its span's end); a crash at 10 200 ms, before
+    // the advert that was due went out, happened to a: 10 200 ≤ 9 000 + 1.5 × 1 000
+    const crashed = [
+      span({ node: 'a', firstAdvertUs: at(0), lastAdvertUs: at(9_000), endUs: at(10_000), intervalMs: 1000 }),
+    ];
+    expect(masterAt(crashed, at(10_200))?.node).toBe('a');
+    expect(masterAt(crashed, at(10_500))?.node).toBe('a');
+    expect(masterAt(crashed, at(10_501))).toBeUndefined();
+    // a release ends mastership at once
+    const released = [
+      span({ node: 'a', firstAdvertUs: at(0), lastAdvertUs: at(9_000), endUs: at(9_000), released: true }),
+    ];
+    expect(masterAt(released, at(9_001))).toBeUndefined();
+    // a span that covers the instant wins over one in its grace
+    const next = [...crashed, span({ node: 'b', firstAdvertUs: at(10_100), endUs: at(20_000) })];
+    expect(masterAt(next, at(10_200))?.node).toBe('b');
   });
   it('no master before, between and after the spans', () => {
     expect(masterAt(spans, at(-1))).toBeUndefined();

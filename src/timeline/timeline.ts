@@ -18,6 +18,8 @@ export interface MasterSpan {
   released: boolean;
   /** Still advertising when the capture ended. */
   open: boolean;
+  /** Its adverts' interval (the last one's). */
+  intervalMs: number;
 }
 
 /** A gap longer than this many intervals ends a span: the sender stopped being master (or stopped). */
@@ -99,9 +101,11 @@ export function masterSpans(
       endUs: 0,
       released: false,
       open: false,
+      intervalMs: a.intervalMs,
     };
     span.lastAdvertUs = a.tUs;
     span.priority = a.priority;
+    span.intervalMs = a.intervalMs;
     span.endUs = a.tUs + a.intervalMs * 1000;
     open.set(me, span);
   }
@@ -115,8 +119,19 @@ export function masterSpans(
   return spans.sort((a, b) => a.firstAdvertUs - b.firstAdvertUs);
 }
 
+/**
+ * The master at an instant: the span covering it, or else a span that ended in silence (not released)
+ * less than 1.5 intervals after its last advert. A master whose next advert was due and did not go out
+ * (a crash just as it was due, or a late wake-up before one) was still master until it stopped: the
+ * same 1.5 intervals that end a span by silence. Without this a crash a few ms after an advert was due
+ * had no "from" (issue 10: pair-v3 at 100 ms, crash handover `from: undefined`).
+ */
 export function masterAt(spans: MasterSpan[], tUs: number): MasterSpan | undefined {
-  return spans.filter((s) => s.firstAdvertUs <= tUs && tUs <= s.endUs).at(-1);
+  const covering = spans.filter((s) => s.firstAdvertUs <= tUs && tUs <= s.endUs).at(-1);
+  if (covering) return covering;
+  return spans
+    .filter((s) => !s.released && s.lastAdvertUs <= tUs && tUs <= s.lastAdvertUs + GAP * s.intervalMs * 1000)
+    .at(-1);
 }
 
 /** One change of master after a fault, with every instant the evidence chain needs. */
