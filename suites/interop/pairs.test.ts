@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { expectPairHandovers, handovers, ROLES } from '../support/interop.js';
 import { canRunLabs } from '../support/lab.js';
+import { labIt } from '../support/noise.js';
 import { describeHandover, scenarioOn } from '../support/scenario.js';
 
 /**
@@ -19,36 +20,40 @@ const PAIRS = [
 describe.skipIf(!canRunLabs)('interop: keepalived ↔ tsvrrpd', () => {
   for (const pair of PAIRS) {
     for (const role of ROLES) {
-      it(`${pair.lab} (v${pair.version}, IPv${pair.family}), ${role.title}: election, priority-0 release, preemption, crash, preemption`, async () => {
-        const { version, intervalMs } = pair;
-        const spec = { ...handovers(pair.vips, 3 * intervalMs), name: `interop-${pair.lab}-${role.tag}` };
-        const r = await scenarioOn(
-          `topologies/${pair.lab}.yaml`,
-          `iop-${pair.lab.slice(5)}-${role.tag}`,
-          spec,
-          role.impl,
-        );
-        console.log(`${pair.lab} ${role.title}\n${describeHandover(r)}`);
+      labIt(
+        `${pair.lab} (v${pair.version}, IPv${pair.family}), ${role.title}: election, priority-0 release, preemption, crash, preemption`,
+        async () => {
+          const { version, intervalMs } = pair;
+          const spec = { ...handovers(pair.vips, 3 * intervalMs), name: `interop-${pair.lab}-${role.tag}` };
+          const r = await scenarioOn(
+            `topologies/${pair.lab}.yaml`,
+            `iop-${pair.lab.slice(5)}-${role.tag}`,
+            spec,
+            role.impl,
+          );
+          console.log(`${pair.lab} ${role.title}\n${describeHandover(r)}`);
 
-        expectPairHandovers(r, pair);
+          expectPairHandovers(r, pair);
 
-        // tcpdump, not our decoder, on the same capture: tsvrrpd's adverts are valid VRRP with TTL / hop limit 255.
-        const ts = role.r1 === 'tsvrrpd' ? 'r1' : 'r2';
-        const mac = ts === 'r1' ? `02:00:00:00:0${pair.lab.at(-1)}:01` : `02:00:00:00:0${pair.lab.at(-1)}:02`;
-        const dump = await execa('tcpdump', [
-          '-n',
-          '-v',
-          '-e',
-          '-r',
-          join(r.artifacts, 'pcap', 'lan.pcap'),
-          `ether src ${mac} and ip${pair.family === 6 ? '6' : ''} proto 112`,
-        ]);
-        const lines = dump.stdout.split('\n').filter((l) => /VRRPv\d/.test(l) || /ttl|hlim/.test(l));
-        console.log(`tcpdump on ${ts} (tsvrrpd):\n${lines.slice(0, 2).join('\n')}`);
-        expect(dump.stdout).toMatch(new RegExp(`VRRPv${version}, Advertisement`));
-        expect(dump.stdout).toMatch(pair.family === 6 ? /hlim 255/ : /ttl 255/);
-        expect(dump.stdout).not.toMatch(/bad vrrp cksum|ttl (?!255)\d+|hlim (?!255)\d+/);
-      });
+          // tcpdump, not our decoder, on the same capture: tsvrrpd's adverts are valid VRRP with TTL / hop limit 255.
+          const ts = role.r1 === 'tsvrrpd' ? 'r1' : 'r2';
+          const mac =
+            ts === 'r1' ? `02:00:00:00:0${pair.lab.at(-1)}:01` : `02:00:00:00:0${pair.lab.at(-1)}:02`;
+          const dump = await execa('tcpdump', [
+            '-n',
+            '-v',
+            '-e',
+            '-r',
+            join(r.artifacts, 'pcap', 'lan.pcap'),
+            `ether src ${mac} and ip${pair.family === 6 ? '6' : ''} proto 112`,
+          ]);
+          const lines = dump.stdout.split('\n').filter((l) => /VRRPv\d/.test(l) || /ttl|hlim/.test(l));
+          console.log(`tcpdump on ${ts} (tsvrrpd):\n${lines.slice(0, 2).join('\n')}`);
+          expect(dump.stdout).toMatch(new RegExp(`VRRPv${version}, Advertisement`));
+          expect(dump.stdout).toMatch(pair.family === 6 ? /hlim 255/ : /ttl 255/);
+          expect(dump.stdout).not.toMatch(/bad vrrp cksum|ttl (?!255)\d+|hlim (?!255)\d+/);
+        },
+      );
     }
   }
 });

@@ -1,12 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { decodeFrame } from '../../src/capture/decode/frame.js';
 import { readAll } from '../../src/capture/pcap.js';
 import { lintFiles } from '../../src/keepalived/lint.js';
 import { expectPairHandovers, handovers, ROLES } from '../support/interop.js';
 import { canRunLabs, ROOT } from '../support/lab.js';
+import { labIt } from '../support/noise.js';
 import { describeHandover, scenarioOn } from '../support/scenario.js';
 
 /**
@@ -70,42 +71,45 @@ function withUnicast(pair: (typeof PAIRS)[number]): string {
 describe.skipIf(!canRunLabs)('interop over unicast_peer', () => {
   for (const pair of PAIRS) {
     for (const role of ROLES) {
-      it(`${pair.pair} (v${pair.version}, IPv${pair.family}), ${role.title}: adverts only to the peer, election, release, preemption, crash`, async () => {
-        const spec = {
-          ...handovers(pair.vips, 3 * pair.intervalMs),
-          name: `unicast-${pair.pair}-${role.tag}`,
-        };
-        const topology = withUnicast(pair);
-        // harness lint agrees that these peers hear each other (it flags pairs that cannot)
-        const confs = ['r1', 'r2'].map((n) => join(dir, pair.pair, `${n}.conf`));
-        expect((await lintFiles(confs)).filter((f) => f.code.includes('unicast'))).toEqual([]);
-        const r = await scenarioOn(topology, `uc-${pair.pair.slice(5)}-${role.tag}`, spec, role.impl);
-        console.log(`${pair.pair} unicast, ${role.title}\n${describeHandover(r)}`);
-        expectPairHandovers(r, pair);
+      labIt(
+        `${pair.pair} (v${pair.version}, IPv${pair.family}), ${role.title}: adverts only to the peer, election, release, preemption, crash`,
+        async () => {
+          const spec = {
+            ...handovers(pair.vips, 3 * pair.intervalMs),
+            name: `unicast-${pair.pair}-${role.tag}`,
+          };
+          const topology = withUnicast(pair);
+          // harness lint agrees that these peers hear each other (it flags pairs that cannot)
+          const confs = ['r1', 'r2'].map((n) => join(dir, pair.pair, `${n}.conf`));
+          expect((await lintFiles(confs)).filter((f) => f.code.includes('unicast'))).toEqual([]);
+          const r = await scenarioOn(topology, `uc-${pair.pair.slice(5)}-${role.tag}`, spec, role.impl);
+          console.log(`${pair.pair} unicast, ${role.title}\n${describeHandover(r)}`);
+          expectPairHandovers(r, pair);
 
-        // On the wire: every advert goes to the other router's address, none to 224.0.0.18 / ff02::12.
-        const frames = (await readAll(join(r.artifacts, 'pcap', 'lan.pcap'))).map(decodeFrame);
-        const adverts = frames.filter((f) => f.ip?.proto === 112);
-        const macOf = (n: 1 | 2) => `02:00:00:00:0${pair.pair.at(-1)}:0${n}`;
-        for (const [n, speaker] of [
-          [1, role.r1],
-          [2, role.r2],
-        ] as const) {
-          const own = adverts.filter((f) => f.eth?.src === macOf(n));
-          const ttls = [...new Set(own.map((f) => f.ip?.ttl))];
-          console.log(
-            `r${n} (${speaker}): ${own.length} adverts to ${[...new Set(own.map((f) => f.ip?.dst))].join(', ')}, ` +
-              `from ${[...new Set(own.map((f) => f.ip?.src))].join(', ')}, ${pair.family === 4 ? 'TTL' : 'hop limit'} ${ttls.join(', ')}`,
-          );
-          expect(own.length).toBeGreaterThan(2);
-          expect(new Set(own.map((f) => f.ip?.dst))).toEqual(new Set([pair.own[2 - n]]));
-          if (pair.src) expect(new Set(own.map((f) => f.ip?.src))).toEqual(new Set([pair.own[n - 1]]));
-          else expect(own.every((f) => f.ip?.src.startsWith('fe80:'))).toBe(true);
-          // tsvrrpd keeps 255 for unicast too; keepalived sends IPv6 unicast at the kernel's default hop
-          // limit unless unicast_ttl is set (vrrp.c sets IPV6_HOPLIMIT only then), and tsvrrpd must accept it.
-          if (speaker === 'tsvrrpd' || pair.family === 4) expect(ttls).toEqual([255]);
-        }
-      });
+          // On the wire: every advert goes to the other router's address, none to 224.0.0.18 / ff02::12.
+          const frames = (await readAll(join(r.artifacts, 'pcap', 'lan.pcap'))).map(decodeFrame);
+          const adverts = frames.filter((f) => f.ip?.proto === 112);
+          const macOf = (n: 1 | 2) => `02:00:00:00:0${pair.pair.at(-1)}:0${n}`;
+          for (const [n, speaker] of [
+            [1, role.r1],
+            [2, role.r2],
+          ] as const) {
+            const own = adverts.filter((f) => f.eth?.src === macOf(n));
+            const ttls = [...new Set(own.map((f) => f.ip?.ttl))];
+            console.log(
+              `r${n} (${speaker}): ${own.length} adverts to ${[...new Set(own.map((f) => f.ip?.dst))].join(', ')}, ` +
+                `from ${[...new Set(own.map((f) => f.ip?.src))].join(', ')}, ${pair.family === 4 ? 'TTL' : 'hop limit'} ${ttls.join(', ')}`,
+            );
+            expect(own.length).toBeGreaterThan(2);
+            expect(new Set(own.map((f) => f.ip?.dst))).toEqual(new Set([pair.own[2 - n]]));
+            if (pair.src) expect(new Set(own.map((f) => f.ip?.src))).toEqual(new Set([pair.own[n - 1]]));
+            else expect(own.every((f) => f.ip?.src.startsWith('fe80:'))).toBe(true);
+            // tsvrrpd keeps 255 for unicast too; keepalived sends IPv6 unicast at the kernel's default hop
+            // limit unless unicast_ttl is set (vrrp.c sets IPV6_HOPLIMIT only then), and tsvrrpd must accept it.
+            if (speaker === 'tsvrrpd' || pair.family === 4) expect(ttls).toEqual([255]);
+          }
+        },
+      );
     }
   }
 });

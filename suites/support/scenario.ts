@@ -4,6 +4,7 @@ import { up } from '../../src/lab/up.js';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from '../../src/scenario/run.js';
 import type { ImplChoice } from '../../src/topology/impl.js';
 import { ROOT } from './lab.js';
+import { watchNoise } from './noise.js';
 
 export const SCENARIO_OUT = join(ROOT, 'reports', 'scenarios');
 
@@ -17,6 +18,7 @@ export async function scenarioOn(
   spec: ScenarioSpec,
   impl?: ImplChoice,
 ): Promise<ScenarioResult> {
+  watchNoise();
   await down(lab).catch(() => {});
   const { state } = await up({ file: resolve(ROOT, topology), name: lab, runsDir: join(ROOT, 'runs'), impl });
   try {

@@ -114,7 +114,7 @@ function judgePeriods(o: Observed, a: AdvertObs[]): Judgement {
   }));
   const sorted = periods.map((p) => p.ms).sort((x, y) => x - y);
   const median = sorted.length
-    ? (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2
+    ? ((sorted[(sorted.length - 1) >> 1] ?? 0) + (sorted[sorted.length >> 1] ?? 0)) / 2
     : undefined;
   const longest = periods.reduce<(typeof periods)[number] | undefined>(
     (w, p) => (!w || p.ms > w.ms ? p : w),
