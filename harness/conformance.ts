@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_CONCURRENCY } from '../src/conformance/concurrency.js';
 import { InputError } from '../src/errors.js';
 import { requireLabPrivileges } from './require-root.js';
 
@@ -21,7 +22,7 @@ export function registerConformance(program: Command): void {
       'where conformance.json/.md/.html, junit.xml and the evidence go',
       'runs/conformance',
     )
-    .option('--concurrency <n>', 'labs at a time', '3')
+    .option('--concurrency <n>', 'labs at a time (default: 1.5 per core)', String(DEFAULT_CONCURRENCY))
     .option('--list', 'list the cases and exit')
     .action(
       async (o: {

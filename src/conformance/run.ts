@@ -19,6 +19,7 @@ import type { SpeakerImpl } from '../topology/schema.js';
 import { projectRoot } from '../util/program.js';
 import type { Case } from './case.js';
 import { CASES } from './cases/index.js';
+import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { deviationFor } from './deviations.js';
 import { type Observed, runOnce, type Scenario } from './engine.js';
 import { VARIANTS, type Variant, type VariantId } from './lab.js';
@@ -34,8 +35,6 @@ export interface MatrixOptions {
   runsDir?: string;
   progress?: (line: string) => void;
 }
-
-export const DEFAULT_CONCURRENCY = 3;
 
 /** The cases to run: those applying to the variant and matching `only` (case or scenario id). */
 export function selectCases(variant: VariantId, only?: string): Case[] {
