@@ -316,35 +316,34 @@ async function scale(seconds, warmupS = 20, slices = 1) {
   await new Promise((r) => setTimeout(r, warmupS * 1000)); // warm-up: the elections and their GARP bursts
   const logFrom = new Map(speakers.map(({ p }) => [p.log, statSync(p.log).size]));
   try {
+    // each speaker's processes (keepalived forks its VRRP child), found once: they live as long as the lab
+    const trees = await Promise.all(speakers.map(({ p }) => processTree(p.pid)));
     const sample = async () => {
       const out = [];
-      for (const [k, state] of states.entries()) {
-        for (const p of state.processes.filter((x) => x.role === 'speaker')) {
-          const tree = await processTree(p.pid);
-          out.push({
-            impl: labs[k].impl,
-            role: p.node === 'm' ? 'master' : 'backup',
-            ...tree.reduce(
-              (a, pid) => {
-                const t = cpuTicks(pid);
-                return {
-                  user: a.user + t.user,
-                  sys: a.sys + t.sys,
-                  runNs: a.runNs + t.runNs,
-                  mainNs: a.mainNs + t.mainNs,
-                };
-              },
-              { user: 0, sys: 0, runNs: 0, mainNs: 0 },
-            ),
-            rssKb: tree.reduce((a, pid) => a + rssKb(pid), 0),
-            ...rssParts(p.pid),
-            memory: labs[k].impl === 'tsvrrpd' ? await daemonMemory(p) : undefined,
-          });
-        }
+      for (const [j, { p, impl }] of speakers.entries()) {
+        const tree = trees[j];
+        out.push({
+          impl,
+          role: p.node === 'm' ? 'master' : 'backup',
+          ...tree.reduce(
+            (a, pid) => {
+              const t = cpuTicks(pid);
+              return {
+                user: a.user + t.user,
+                sys: a.sys + t.sys,
+                runNs: a.runNs + t.runNs,
+                mainNs: a.mainNs + t.mainNs,
+              };
+            },
+            { user: 0, sys: 0, runNs: 0, mainNs: 0 },
+          ),
+          rssKb: tree.reduce((a, pid) => a + rssKb(pid), 0),
+          ...rssParts(p.pid),
+          memory: impl === 'tsvrrpd' ? await daemonMemory(p) : undefined,
+        });
       }
       return out;
     };
-    const trees = await Promise.all(speakers.map(({ p }) => processTree(p.pid)));
     const a = await sample();
     const threadsBefore = new Map(threadNs);
     const t0 = performance.now();
@@ -388,7 +387,7 @@ async function scale(seconds, warmupS = 20, slices = 1) {
       impl: x.impl,
       role: x.role,
       cpuSecondsPerMinute: ((x.runNs - a[k].runNs) / 1e9 / wall) * 60,
-      // the median of the window's slices (b lists the speakers in the same order as `speakers`)
+      // the median of the window's slices
       ...(slices > 1 ? { cpuSliceMedianSecondsPerMinute: median(sliceRates[k]), slices } : {}),
       // the main threads' share (the rest: helper threads, e.g. V8's garbage collector, libuv's pool)
       mainThreadSecondsPerMinute: ((x.mainNs - a[k].mainNs) / 1e9 / wall) * 60,
