@@ -4,7 +4,7 @@
  * judges live here too: they only read; every verdict carries what was measured beside what was expected.
  */
 import { TOLERANCE } from '../timeline/expect.js';
-import { masterDownMs, skewMs } from '../vrrp/timers.js';
+import { masterDownMs, skewMs } from '../timeline/rfc-timers.js';
 import type { Observed, Scenario, ScenarioCtx } from './engine.js';
 import type { VariantId } from './lab.js';
 import type { AdvertObs, Obs, Who } from './observe.js';
@@ -138,7 +138,7 @@ export function check(
   return { pass, measured, expected, detail };
 }
 
-/** The RFC formulas (src/vrrp/timers.ts, the ones tsvrrpd runs) for an observed run's variant. */
+/** The judges' RFC formulas (src/timeline/rfc-timers.ts, not tsvrrpd's) for an observed run's variant. */
 export const mdiOf = (o: Observed, priority: number, intervalMs = o.v.intervalMs): number =>
   masterDownMs(o.v.version, priority, intervalMs);
 export const skewOf = (o: Observed, priority: number, intervalMs = o.v.intervalMs): number =>

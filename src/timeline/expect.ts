@@ -1,6 +1,6 @@
-import { masterDownMs, skewMs } from '../vrrp/timers.js';
+import { masterDownMs, skewMs } from './rfc-timers.js';
 
-/** The RFC timer formulas live with the VRRP core (src/vrrp/timers.ts): one definition for tsvrrpd and the judge. */
+/** The judges' own RFC timer formulas (./rfc-timers.ts), never tsvrrpd's: a judge shares no code with what it judges. */
 export { masterDownMs, skewMs };
 
 export interface Window {

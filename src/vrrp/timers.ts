@@ -1,6 +1,6 @@
 /**
- * VRRP timer formulas in milliseconds, pure: used by the state machine, and by the timeline's judge
- * (src/timeline/expect.ts re-exports them), so the harness measures against the formulas tsvrrpd runs.
+ * VRRP timer formulas in milliseconds, pure, for tsvrrpd's state machine. They are tsvrrpd's own; the judges
+ * have theirs (src/timeline/rfc-timers.ts), so a wrong formula here is caught, not copied into the verdict.
  *   v2 (RFC 3768 §6.1): Skew_Time = (256 − Priority) / 256 s.
  *   v3 (RFC 5798 / RFC 9568 §6.1): Skew_Time = ((256 − Priority) × Master_Adver_Interval) / 256.
  *   Both: Master_Down_Interval = 3 × Master_Adver_Interval + Skew_Time.
