@@ -93,6 +93,7 @@ function discardRun(
     src: who === 'dut' ? v.dutPrimary : v.peerHigh,
     dst: '224.0.0.18',
     ttl: 255,
+    wire: Buffer.alloc(0),
     checksumForm: 'pseudo',
     advert: {
       version: 3,

@@ -2,10 +2,10 @@
  * Whole Ethernet frames carrying a VRRP message, with every field settable, wrong values included: what
  * the conformance tester sends. The VRRP message comes from the shared codec (src/vrrp/packet.ts, whose
  * encoder writes whatever fits a field); this file adds the IP and Ethernet headers and the mutations
- * that live outside the message (TTL, source address, length, padding). Pure.
+ * that live outside the message (TTL, source address, length, padding). A frame meant to hold a valid
+ * checksum is summed again by the judges' own routine (./wire.ts): a codec checksum bug shared by
+ * tsvrrpd's receiver and the tester would otherwise make a bad frame look good to both. Pure.
  */
-import { parseIp } from '../vrrp/addr.js';
-import { macBytes, virtualRouterMac } from '../vrrp/announce.js';
 import {
   type EncodeInput,
   type EncodeOptions,
@@ -15,6 +15,7 @@ import {
   VRRP_PROTOCOL,
   VRRP_TTL,
 } from '../vrrp/packet.js';
+import { addressBytes, checksumOf, rfcVirtualRouterMac } from './wire.js';
 
 export interface CraftSpec {
   family: 4 | 6;
@@ -40,16 +41,22 @@ export interface CraftSpec {
 }
 
 /** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
-export const virtualMac = virtualRouterMac;
+export const virtualMac = rfcVirtualRouterMac;
+
+function macBytes(mac: string): Buffer {
+  const hex = mac.replaceAll(':', '');
+  if (!/^[0-9a-fA-F]{12}$/.test(hex)) throw new RangeError(`not a MAC address: ${mac}`);
+  return Buffer.from(hex, 'hex');
+}
 
 function groupMac(family: 4 | 6): string {
   return family === 4 ? '01:00:5e:00:00:12' : '33:33:00:00:00:12';
 }
 
 function ipBytes(text: string, family: 4 | 6): Uint8Array {
-  const p = parseIp(text, family);
-  if (!p) throw new RangeError(`${text} is not an IPv${family} address`);
-  return p.bytes;
+  const b = addressBytes(text);
+  if (b.length !== (family === 4 ? 4 : 16)) throw new RangeError(`${text} is not an IPv${family} address`);
+  return b;
 }
 
 function ipv4HeaderChecksum(h: Buffer): number {
@@ -69,6 +76,12 @@ export function craftFrame(spec: CraftSpec): Buffer {
     { family, src: spec.checksumSrc ?? spec.srcIp, dst: dstIp },
     spec.encode,
   );
+  if (spec.encode?.checksum === undefined && spec.encode?.versionField === undefined) {
+    const want = spec.advert.version === 2 ? 'v2' : (spec.encode?.checksumForm ?? 'pseudo');
+    const got = checksumOf(full, family, spec.checksumSrc ?? spec.srcIp, dstIp);
+    if (got !== want)
+      throw new Error(`the tester's frame should hold a ${want} checksum, the judge sums it as ${got}`);
+  }
   const message = spec.truncate ? full.subarray(0, Math.max(0, full.length - spec.truncate)) : full;
   const ttl = spec.ttl ?? VRRP_TTL;
   let ip: Buffer;

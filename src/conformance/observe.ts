@@ -26,12 +26,21 @@ export type Obs =
       src: string;
       dst: string;
       ttl: number;
-      /** octets after the IP datagram in the frame */
+      /** the VRRP message's octets as captured, for judges that read them without the codec */
+      wire: Buffer;
       ok: true;
       advert: VrrpAdvert;
       checksumForm: ChecksumForm;
     })
-  | (Base & { kind: 'advert'; src: string; dst: string; ttl: number; ok: false; reason: DropReason })
+  | (Base & {
+      kind: 'advert';
+      src: string;
+      dst: string;
+      ttl: number;
+      wire: Buffer;
+      ok: false;
+      reason: DropReason;
+    })
   | (Base & {
       kind: 'arp';
       op: number;
@@ -125,6 +134,7 @@ export async function observe(v: Variant, pcaps: { segment: string; file: string
           src: ip.src,
           dst: ip.dst,
           ttl: ip.ttl,
+          wire: ip.payload,
         };
         out.push(
           d.ok
