@@ -23,7 +23,7 @@ export const hostCrash: FaultKind = {
     const node = nodeOf(state, target);
     // Links first: a dead box sends nothing more, not even what a dying process would.
     await ipBatch(
-      node.interfaces.map((i) => `link set ${i.name} down`),
+      node.interfaces.map((i) => `link set dev ${i.name} down`),
       node.ns,
     );
     const killed = await killUntilGone(() => runPids([node.ns]));
@@ -67,7 +67,7 @@ export const hostRecover: FaultKind = {
   async run(state, target) {
     const node = nodeOf(state, target);
     await ipBatch(
-      node.interfaces.map((i) => `link set ${i.name} up`),
+      node.interfaces.map((i) => `link set dev ${i.name} up`),
       node.ns,
     );
     const restarted = await restartDaemons(state, (p) => p.node === node.name);

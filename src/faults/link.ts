@@ -19,7 +19,7 @@ function linkState(name: string, summary: string, end: 'node' | 'switch', state:
     async run(lab, target) {
       const { node, iface } = ifaceOf(lab, target);
       const [ns, dev] = end === 'node' ? [node.ns, iface.name] : [lab.switchNs, iface.port ?? ''];
-      await ipBatch([`link set ${dev} ${state}`], ns);
+      await ipBatch([`link set dev ${dev} ${state}`], ns);
       return `${ns}: ${dev} ${state}`;
     },
   };
@@ -53,9 +53,9 @@ export const linkFlap: FaultKind = {
     const count = opts.count ?? 3;
     const half = (opts.periodMs ?? 1000) / 2;
     for (let i = 0; i < count; i++) {
-      await ipBatch([`link set ${iface.name} down`], node.ns);
+      await ipBatch([`link set dev ${iface.name} down`], node.ns);
       await new Promise((r) => setTimeout(r, half));
-      await ipBatch([`link set ${iface.name} up`], node.ns);
+      await ipBatch([`link set dev ${iface.name} up`], node.ns);
       if (i < count - 1) await new Promise((r) => setTimeout(r, half));
     }
     return `${node.ns}: ${iface.name} flapped ${count} times, period ${half * 2} ms`;

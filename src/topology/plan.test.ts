@@ -74,20 +74,20 @@ describe('planLab on the post topology', () => {
     const sw = configBatches.get('post-switch') ?? [];
     expect(sw.slice(0, 7)).toEqual([
       'link set lo up',
-      'link set sync addrgenmode none',
-      'link set sync up',
-      'link set lan addrgenmode none',
-      'link set lan up',
-      'link set wan addrgenmode none',
-      'link set wan up',
+      'link set dev sync addrgenmode none',
+      'link set dev sync up',
+      'link set dev lan addrgenmode none',
+      'link set dev lan up',
+      'link set dev wan addrgenmode none',
+      'link set dev wan up',
     ]);
     // The switch is no host: no port or bridge gets an IPv6 link-local address.
     expect(sw.filter((l) => / addrgenmode none$/.test(l))).toHaveLength(14);
-    expect(sw).toContain('link set client-eth0 master wan');
-    expect(sw).toContain('link set proxy1-eth0 master sync');
-    expect(sw).toContain('link set proxy2-eth1 master lan');
+    expect(sw).toContain('link set dev client-eth0 master wan');
+    expect(sw).toContain('link set dev proxy1-eth0 master sync');
+    expect(sw).toContain('link set dev proxy2-eth1 master lan');
     expect(sw.filter((l) => / master /.test(l))).toHaveLength(11);
-    expect(sw.filter((l) => /^link set \S+-eth\d up$/.test(l))).toHaveLength(11);
+    expect(sw.filter((l) => /^link set dev \S+-eth\d up$/.test(l))).toHaveLength(11);
   });
 
   it('adds the addresses in each node namespace, after lo', async () => {
@@ -95,16 +95,16 @@ describe('planLab on the post topology', () => {
     expect(configBatches.get('post-proxy1')).toEqual([
       'link set lo up',
       'addr add 198.51.100.1/24 dev eth0',
-      'link set eth0 up',
+      'link set dev eth0 up',
       'addr add 10.5.247.1/24 dev eth1',
-      'link set eth1 up',
+      'link set dev eth1 up',
       'addr add 203.0.113.1/24 dev eth2',
-      'link set eth2 up',
+      'link set dev eth2 up',
     ]);
     expect(configBatches.get('post-client')).toEqual([
       'link set lo up',
       'addr add 203.0.113.10/24 dev eth0',
-      'link set eth0 up',
+      'link set dev eth0 up',
     ]);
     expect(configBatches.get('post-db2')).toContain('addr add 10.5.247.32/24 dev eth0');
   });
@@ -196,6 +196,35 @@ describe('planLab on small topologies', () => {
     return planLab(await validateTopology(parseTopology(`${lines.join('\n')}\n`, join(dir, 'lab.yaml'))));
   }
 
+  it('puts every name after its keyword, so ip keywords work as node, segment and interface names', async () => {
+    const text = [
+      'name: kw',
+      'segments: { up: {}, down: {} }',
+      'nodes:',
+      '  dev:',
+      '    interfaces: { up: { addresses: [192.0.2.1/24] }, name: { addresses: [198.51.100.1/24] } }',
+      '  type:',
+      '    interfaces: { master: { addresses: [192.0.2.2/24] }, peer: { addresses: [198.51.100.2/24] } }',
+      'links:',
+      '  - endpoints: [dev:up, up]',
+      '  - endpoints: [type:master, up]',
+      '  - endpoints: [dev:name, down]',
+      '  - endpoints: [type:peer, down]',
+      '',
+    ].join('\n');
+    const plan = planLab(await validateTopology(parseTopology(text, join(dir, 'lab.yaml'))));
+    const config = [...plan.configBatches.values()].flat();
+    expect(config).toContain('link set dev up up');
+    expect(config).toContain('link set dev up addrgenmode none');
+    expect(config).toContain('addr add 192.0.2.1/24 dev up');
+    expect(config).toContain('link set dev name up');
+    expect(config).toContain('link set dev master up');
+    expect(config.filter((l) => /^link set dev \S+ master (up|down)$/.test(l))).toHaveLength(4);
+    // Nothing but lo is ever named right after `link set`.
+    expect([...plan.createBatch, ...config].filter((l) => /^link set (?!dev |lo )/.test(l))).toEqual([]);
+    expect(plan.createBatch).toContain('link add name up netns kw-switch type bridge stp_state 0 mcast_snooping 0');
+  });
+
   it('breaks an equal-priority tie by the higher primary address', async () => {
     const plan = await speakers(['a', 1, 100], ['b', 2, 100]);
     expect(plan.vips).toHaveLength(1);
@@ -244,13 +273,13 @@ describe('planLab on small topologies', () => {
     expect(plan.configBatches.get('p2p-a')).toEqual([
       'link set lo up',
       'addr add 192.0.2.1/30 dev eth0',
-      'link set eth0 up',
+      'link set dev eth0 up',
     ]);
     // IPv6 addresses skip duplicate address detection, so they are usable at once.
     expect(plan.configBatches.get('p2p-b')).toEqual([
       'link set lo up',
       'addr add 2001:db8::2/64 dev eth9 nodad',
-      'link set eth9 up',
+      'link set dev eth9 up',
     ]);
     expect(plan.nodes.map((n) => n.interfaces.map((i) => i.peer))).toEqual([['b:eth9'], ['a:eth0']]);
   });
@@ -273,7 +302,7 @@ describe('planLab on small topologies', () => {
     expect(plan.configBatches.get('rt-a')).toEqual([
       'link set lo up',
       'addr add 10.0.0.1/24 dev eth0',
-      'link set eth0 up',
+      'link set dev eth0 up',
       'route add default via 10.0.0.254',
       'route add 192.0.2.0/24 via 10.0.0.253',
     ]);
@@ -289,11 +318,11 @@ describe('planLab on small topologies', () => {
     );
     expect(plan.configBatches.get('rt-switch')).toEqual([
       'link set lo up',
-      'link set br-lan addrgenmode none',
-      'link set br-lan up',
-      'link set port-a addrgenmode none',
-      'link set port-a master br-lan',
-      'link set port-a up',
+      'link set dev br-lan addrgenmode none',
+      'link set dev br-lan up',
+      'link set dev port-a addrgenmode none',
+      'link set dev port-a master br-lan',
+      'link set dev port-a up',
     ]);
   });
 

@@ -100,7 +100,7 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
       `link add name ${seg.bridge} netns ${switchNs} type bridge stp_state 0 mcast_snooping 0`,
     );
     // The switch is not a host: no IPv6 link-local, so it sends nothing of its own into the segments.
-    switchBatch.push(`link set ${seg.bridge} addrgenmode none`, `link set ${seg.bridge} up`);
+    switchBatch.push(`link set dev ${seg.bridge} addrgenmode none`, `link set dev ${seg.bridge} up`);
   }
   const segBridge = new Map(segments.map((s) => [s.name, s.bridge]));
   const done = new Set<string>();
@@ -113,9 +113,9 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
           `link add name ${iface.name} netns ${node.ns}${mac} type veth peer name ${iface.port} netns ${switchNs}`,
         );
         switchBatch.push(
-          `link set ${iface.port} addrgenmode none`,
-          `link set ${iface.port} master ${segBridge.get(iface.segment)}`,
-          `link set ${iface.port} up`,
+          `link set dev ${iface.port} addrgenmode none`,
+          `link set dev ${iface.port} master ${segBridge.get(iface.segment)}`,
+          `link set dev ${iface.port} up`,
         );
       } else if (iface.peer && !done.has(`${iface.peer.node}:${iface.peer.iface}`)) {
         const peerMac = t.ifaces.get(iface.peer.node)?.get(iface.peer.iface)?.mac;
@@ -127,7 +127,7 @@ export function planLab(t: ResolvedTopology, lab = t.topology.name): LabPlan {
       for (const a of iface.addresses) {
         batch.push(`addr add ${a.address}/${a.prefix} dev ${iface.name}${a.family === 6 ? ' nodad' : ''}`);
       }
-      batch.push(`link set ${iface.name} up`);
+      batch.push(`link set dev ${iface.name} up`);
     }
     for (const r of t.topology.nodes[node.name]?.routes ?? []) batch.push(`route add ${r.to} via ${r.via}`);
   }
