@@ -319,6 +319,21 @@ const CRAFTED: Crafted[] = [
     ours: 'pseudo',
     tcpdumpBadChecksum: false,
   },
+  {
+    // inet_ntop and tcpdump print the ::/96 (IPv4-compatible) and ::ffff:0:0/96 blocks with a dotted tail.
+    name: 'v3 over IPv6, ::/96 and IPv4-mapped addresses in the list',
+    family: 6,
+    src: 'fe80::de:c0ff:fe00:b',
+    advert: {
+      version: 3,
+      vrid: 54,
+      priority: 150,
+      intervalMs: 1000,
+      addresses: ['::192.0.2.1', '::ffff:198.51.100.9', '::2'],
+    },
+    ours: 'pseudo',
+    tcpdumpBadChecksum: false,
+  },
 ];
 
 function bytesOf(text: string, family: 4 | 6): Uint8Array {

@@ -8,6 +8,8 @@
  * (::ffff:0:0/96) are written with a dotted tail (§5), as glibc's inet_ntop and tcpdump do.
  */
 
+import { formatIPv4, formatIPv6 } from '../net/ip-text.js';
+
 export type IpFamily = 4 | 6;
 
 export interface IpBytes {
@@ -98,39 +100,8 @@ export function parseIp(text: string, family?: IpFamily): IpBytes | undefined {
   return undefined;
 }
 
-/** Formats 4 octets (from `offset`) as dotted-quad text. */
-export function formatIPv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset] ?? 0}.${bytes[offset + 1] ?? 0}.${bytes[offset + 2] ?? 0}.${bytes[offset + 3] ?? 0}`;
-}
-
-/** Formats 16 octets (from `offset`) as RFC 5952 canonical IPv6 text. */
-export function formatIPv6(bytes: Uint8Array, offset = 0): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++)
-    groups.push(((bytes[offset + i * 2] ?? 0) << 8) | (bytes[offset + i * 2 + 1] ?? 0));
-  // RFC 5952 §5: IPv4-mapped addresses keep their dotted tail.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${formatIPv4(bytes, offset + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (bestLen < 2) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
-}
+/** The one address formatter (src/net/ip-text.ts: RFC 5952 as inet_ntop prints it). */
+export { formatIPv4, formatIPv6 };
 
 export function formatIp(ip: IpBytes): string {
   return ip.family === 4 ? formatIPv4(ip.bytes) : formatIPv6(ip.bytes);

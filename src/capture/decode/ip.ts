@@ -1,3 +1,4 @@
+import { formatIPv4 as formatIpv4, formatIPv6 as formatIpv6 } from '../../net/ip-text.js';
 import type { Decoded } from './ethernet.js';
 
 export const IP_PROTO = {
@@ -45,39 +46,8 @@ export interface IpDecoded extends Decoded<IpPacket> {
   upperLen?: number;
 }
 
-export function formatIpv4(buf: Buffer, off = 0): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
-}
-
-/**
- * 16 bytes as an RFC 5952 IPv6 address: lower case, no leading zeros, the longest run (the first when
- * tied) of two or more zero groups as `::`, and IPv4-mapped addresses as `::ffff:a.b.c.d`.
- */
-export function formatIpv6(buf: Buffer, off = 0): string {
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push(buf.readUInt16BE(off + 2 * i));
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
-    return `::ffff:${formatIpv4(buf, off + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  let runStart = -1;
-  for (let i = 0; i < 8; i++) {
-    if (words[i] !== 0) {
-      runStart = -1;
-      continue;
-    }
-    if (runStart < 0) runStart = i;
-    const runLen = i - runStart + 1;
-    if (runLen > bestLen) {
-      bestStart = runStart;
-      bestLen = runLen;
-    }
-  }
-  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
-  if (bestLen < 2) return hex(words);
-  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
-}
+/** The one address formatter (src/net/ip-text.ts: RFC 5952 as inet_ntop, tcpdump and tshark print it). */
+export { formatIpv4, formatIpv6 };
 
 export function decodeIpv4(buf: Buffer): IpDecoded {
   if (buf.length < 20) return { error: `ipv4: truncated header (${buf.length} of 20 bytes)` };
