@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { daemonSpec, type Launch, type ServiceContext } from '../services/service.js';
 import { programPath } from '../util/program.js';
 
-const PROGRAM = programPath(import.meta.url, './injector.js');
+// Resolved when first run, not at import: unit tests import this module without a build.
+const injectorProgram = () => programPath(import.meta.url, './injector.js');
 
 export function injectorSocket(runDir: string): string {
   return join(runDir, 'injector.sock');
@@ -12,7 +13,7 @@ export function injectorSocket(runDir: string): string {
 export function launchInjector(ctx: ServiceContext, bridges: string[]): Launch {
   const argv = [
     process.execPath,
-    PROGRAM,
+    injectorProgram(),
     '--socket',
     injectorSocket(ctx.runDir),
     ...bridges.flatMap((b) => ['--bridge', b]),

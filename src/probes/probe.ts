@@ -5,7 +5,8 @@ import { signalAndWait, startDaemon } from '../lab/daemon.js';
 import { type LabState, type ProcessRecord, writeState } from '../lab/state.js';
 import { programPath } from '../util/program.js';
 
-const PROGRAM = programPath(import.meta.url, './prober.js');
+// Resolved when first run, not at import: unit tests import this module without a build.
+const proberProgram = () => programPath(import.meta.url, './prober.js');
 
 export type ProbeSpec =
   | { name: string; node: string; kind: 'http'; url: string; everyMs?: number; timeoutMs?: number }
@@ -51,7 +52,7 @@ export async function startProbe(state: LabState, spec: ProbeSpec): Promise<Runn
     spec.kind === 'http' ? ['--url', spec.url] : ['--host', spec.host, '--port', String(spec.port ?? 5432)];
   const argv = [
     process.execPath,
-    PROGRAM,
+    proberProgram(),
     '--kind',
     spec.kind,
     ...target,

@@ -4,7 +4,8 @@ import { programPath } from '../util/program.js';
 import { daemonSpec, type Launch, type ServiceContext } from './service.js';
 
 /** The compiled agent, beside this file (src/ → dist/src/ after the build). */
-const AGENT = programPath(import.meta.url, './tester-agent.js');
+// Resolved when first run, not at import: unit tests import this module without a build.
+const agentProgram = () => programPath(import.meta.url, './tester-agent.js');
 
 export function testerSocket(dir: string): string {
   return join(dir, 'tester.sock');
@@ -14,7 +15,7 @@ export function testerSocket(dir: string): string {
 export function launchTester(ctx: ServiceContext): Launch {
   const argv = [
     process.execPath,
-    AGENT,
+    agentProgram(),
     '--socket',
     testerSocket(ctx.dir),
     ...ctx.node.interfaces.flatMap((i) => ['--iface', i.name]),

@@ -4,11 +4,12 @@ import { programPath } from '../util/program.js';
 import { daemonSpec, type Launch, type ServiceContext } from './service.js';
 
 /** The compiled server program, beside this file (src/ → dist/src/ after the build). */
-const SERVER = programPath(import.meta.url, './webapp-server.js');
+// Resolved when first run, not at import: unit tests import this module without a build.
+const serverProgram = () => programPath(import.meta.url, './webapp-server.js');
 
 export function launchWebapp(ctx: ServiceContext, svc: WebappService): Launch {
   const db = svc.db ? ctx.node.endpoints.get(svc.db) : undefined;
-  const argv = [process.execPath, SERVER, '--name', ctx.node.name, '--port', String(svc.port)];
+  const argv = [process.execPath, serverProgram(), '--name', ctx.node.name, '--port', String(svc.port)];
   if (db) argv.push('--db', `${db.address}:${db.port}`);
   return {
     spec: daemonSpec(ctx, 'webapp', argv, join(ctx.dir, 'webapp.log')),

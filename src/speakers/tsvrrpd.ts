@@ -5,7 +5,8 @@ import { programPath } from '../util/program.js';
 import type { SpeakerCheck } from './speaker.js';
 
 /** The compiled daemon, beside src/tsvrrpd/ (dist/src/tsvrrpd/main.js after the build). */
-const DAEMON = programPath(import.meta.url, '../tsvrrpd/main.js');
+// Resolved when first run, not at import: unit tests import this module without a build.
+const daemonProgram = () => programPath(import.meta.url, '../tsvrrpd/main.js');
 
 /**
  * tsvrrpd in the node's namespace, where keepalived would run, with the same keepalived.conf. It logs one
@@ -14,7 +15,7 @@ const DAEMON = programPath(import.meta.url, '../tsvrrpd/main.js');
 export function launchTsvrrpd(ctx: ServiceContext, configPath: string): Launch {
   const argv = [
     process.execPath,
-    DAEMON,
+    daemonProgram(),
     '-f',
     configPath,
     '-p',
