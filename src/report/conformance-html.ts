@@ -4,9 +4,7 @@
  * evidence files) and to its scenario's timeline SVG (what each node sent, on the capture clock).
  */
 import type { ConformanceReport, Verdict } from './conformance.js';
-
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { esc } from './escape.js';
 
 export interface TimelineEvent {
   tUs: number;

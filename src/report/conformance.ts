@@ -27,6 +27,8 @@
  *   summary           { impl: { PASS, FAIL, DEVIATION, INCONCLUSIVE, ERROR, mustFailures, reruns } }
  */
 
+import { esc } from './escape.js';
+
 export type Verdict = 'PASS' | 'FAIL' | 'DEVIATION' | 'INCONCLUSIVE' | 'ERROR';
 
 /** What the canary saw in a verdict's window (a subset of NoiseSummary, rounded). */
@@ -158,9 +160,6 @@ export function conformanceMarkdown(r: ConformanceReport): string {
   return lines.join('\n');
 }
 
-const xml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** JUnit XML: a testsuite per implementation, a testcase per case × variant (FAIL/ERROR as such). */
 export function conformanceJunit(r: ConformanceReport): string {
   const suites = r.implementations.map((impl) => {
@@ -169,18 +168,18 @@ export function conformanceJunit(r: ConformanceReport): string {
       const name = `${x.case} [${x.variant}]`;
       const body =
         x.verdict === 'FAIL'
-          ? `<failure message="${xml(x.detail)}">${xml(`expected ${x.expected}; measured ${JSON.stringify(x.measured)}`)}</failure>`
+          ? `<failure message="${esc(x.detail)}">${esc(`expected ${x.expected}; measured ${JSON.stringify(x.measured)}`)}</failure>`
           : x.verdict === 'ERROR'
-            ? `<error message="${xml(x.detail)}"/>`
+            ? `<error message="${esc(x.detail)}"/>`
             : x.verdict === 'DEVIATION'
-              ? `<system-out>${xml(`DEVIATION: ${x.deviation ?? ''} ${x.detail}`)}</system-out>`
+              ? `<system-out>${esc(`DEVIATION: ${x.deviation ?? ''} ${x.detail}`)}</system-out>`
               : x.verdict === 'INCONCLUSIVE'
-                ? `<skipped message="${xml(`INCONCLUSIVE: ${x.detail}`)}"/>`
+                ? `<skipped message="${esc(`INCONCLUSIVE: ${x.detail}`)}"/>`
                 : '';
-      return `    <testcase classname="${xml(`conformance.${impl.id}`)}" name="${xml(name)}" time="${(x.durationMs / 1000).toFixed(3)}">${body}</testcase>`;
+      return `    <testcase classname="${esc(`conformance.${impl.id}`)}" name="${esc(name)}" time="${(x.durationMs / 1000).toFixed(3)}">${body}</testcase>`;
     });
     return [
-      `  <testsuite name="${xml(`${impl.id} (${impl.version})`)}" tests="${mine.length}" failures="${mine.filter((x) => x.verdict === 'FAIL').length}" errors="${mine.filter((x) => x.verdict === 'ERROR').length}" skipped="${mine.filter((x) => x.verdict === 'INCONCLUSIVE').length}">`,
+      `  <testsuite name="${esc(`${impl.id} (${impl.version})`)}" tests="${mine.length}" failures="${mine.filter((x) => x.verdict === 'FAIL').length}" errors="${mine.filter((x) => x.verdict === 'ERROR').length}" skipped="${mine.filter((x) => x.verdict === 'INCONCLUSIVE').length}">`,
       ...cases,
       '  </testsuite>',
     ].join('\n');

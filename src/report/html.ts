@@ -1,7 +1,6 @@
+import { esc } from './escape.js';
 import type { Report } from './model.js';
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
 const rel = (at: number | null, from: number) => {
   if (at === null) return '–';

@@ -1,5 +1,6 @@
 import type { LabEvent } from '../timeline/events.js';
 import type { MasterSpan } from '../timeline/timeline.js';
+import { esc } from './escape.js';
 
 export interface TimelineInput {
   title: string;
@@ -15,9 +16,6 @@ export interface TimelineInput {
   fromUs: number;
   toUs: number;
 }
-
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * One VIP's story as an SVG: a lane per proxy, green where it advertised as MASTER (overlaps are dual
