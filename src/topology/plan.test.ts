@@ -222,7 +222,9 @@ describe('planLab on small topologies', () => {
     expect(config.filter((l) => /^link set dev \S+ master (up|down)$/.test(l))).toHaveLength(4);
     // Nothing but lo is ever named right after `link set`.
     expect([...plan.createBatch, ...config].filter((l) => /^link set (?!dev |lo )/.test(l))).toEqual([]);
-    expect(plan.createBatch).toContain('link add name up netns kw-switch type bridge stp_state 0 mcast_snooping 0');
+    expect(plan.createBatch).toContain(
+      'link add name up netns kw-switch type bridge stp_state 0 mcast_snooping 0',
+    );
   });
 
   it('breaks an equal-priority tie by the higher primary address', async () => {

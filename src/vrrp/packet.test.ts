@@ -971,7 +971,10 @@ describe('boundary', () => {
     for (const file of ['packet.ts', 'addr.ts', '../net/ip-text.ts']) {
       const src = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
       const imports = [...src.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-      expect(imports.every((m) => m === './addr.js' || m === '../net/ip-text.js'), file).toBe(true);
+      expect(
+        imports.every((m) => m === './addr.js' || m === '../net/ip-text.js'),
+        file,
+      ).toBe(true);
       expect(src).not.toMatch(/\b(setTimeout|setInterval|process\.|require\()/);
     }
   });
