@@ -9,13 +9,14 @@ import {
   summarize,
 } from '../report/conformance.js';
 import { conformanceHtml, timelineSvg } from '../report/conformance-html.js';
+import { topologyFromData } from '../topology/load.js';
 import { parseIPv6 } from '../vrrp/addr.js';
 import type { Case } from './case.js';
 import { CASES } from './cases/index.js';
 import { judgeDiscard } from './cases/receive.js';
 import { DEVIATIONS } from './deviations.js';
 import type { Observed } from './engine.js';
-import { baseLab, dutConf, twoDutLab, VARIANT_IDS, VARIANTS } from './lab.js';
+import { baseLab, type DutSpec, dutConf, labTopology, twoDutLab, VARIANT_IDS, VARIANTS } from './lab.js';
 import type { Obs } from './observe.js';
 import { joinedGroups } from './observe.js';
 import { judgeCase, selectCases } from './run.js';
@@ -56,6 +57,25 @@ describe('conformance labs', () => {
     expect(topo(`${id}-two.yaml`)).toBe(two.yaml);
     expect(topo(`${id}/dut-200.conf`)).toBe(two.conf);
     expect(topo(`${id}/dut2-100.conf`)).toBe(two.conf2);
+  });
+
+  it.each(VARIANT_IDS)('%s: the lab goes to up as data and passes the topology schema as it is', (id) => {
+    const spec: DutSpec = {
+      instances: [{ priority: 100, iface: 'eth1' }],
+      dut2: { instances: [{ priority: 100 }] },
+    };
+    const data = labTopology('cf-x', VARIANTS[id], spec, 'tsvrrpd', { dut: 'dut.conf', dut2: 'dut2.conf' });
+    const loaded = topologyFromData(data, '/tmp', 'conformance lab cf-x');
+    expect(Object.keys(loaded.topology.nodes)).toEqual(['dut', 'dut2', 'tester']);
+    expect(Object.keys(loaded.topology.segments)).toEqual(['lan', 'lan2']);
+  });
+
+  it('a broken lab object is refused with the offending path and value', () => {
+    const data = labTopology('cf-x', VARIANTS['v2-ipv4'], { instances: [{ priority: 100 }] }, 'keepalived', {
+      dut: 'dut.conf',
+    });
+    (data.segments as Record<string, unknown>).lan = { bridge: 7 };
+    expect(() => topologyFromData(data, '/tmp', 'conformance lab cf-x')).toThrow(/segments\.lan\.bridge/);
   });
 
   it('a DUT config carries what a case asks for', () => {

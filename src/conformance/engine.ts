@@ -23,7 +23,7 @@ import { masterDownMs, skewMs } from '../timeline/rfc-timers.js';
 import type { SpeakerImpl } from '../topology/schema.js';
 import { DeadlineExceeded } from '../util/wait.js';
 import { arpRequest, craftFrame, neighborSolicitation } from './craft.js';
-import { type DutSpec, dutConf, labYaml, MACS, type Variant, type VariantId } from './lab.js';
+import { type DutSpec, dutConf, labTopology, MACS, type Variant, type VariantId } from './lab.js';
 import { type Obs, observe } from './observe.js';
 
 /** A tester advert: a valid one for the variant unless a field says otherwise. */
@@ -124,13 +124,13 @@ export async function runOnce(
     const spec = scenario.dut(v);
     await writeFile(join(dir, 'dut.conf'), dutConf(v, spec));
     if (spec.dut2) await writeFile(join(dir, 'dut2.conf'), dutConf(v, spec.dut2));
-    const file = join(dir, 'lab.yaml');
-    await writeFile(
-      file,
-      labYaml(lab, v, spec, impl, { dut: 'dut.conf', ...(spec.dut2 ? { dut2: 'dut2.conf' } : {}) }),
-    );
+    // The lab goes to `up` as data: only the speakers' configs are files (the daemons read them).
+    const data = labTopology(lab, v, spec, impl, {
+      dut: 'dut.conf',
+      ...(spec.dut2 ? { dut2: 'dut2.conf' } : {}),
+    });
     ({ state } = await up({
-      file,
+      topology: { data, dir, label: `conformance lab ${lab}` },
       name: lab,
       impl: { all: impl },
       waitForElection: scenario.start === 'dut-master',

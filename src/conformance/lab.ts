@@ -4,6 +4,7 @@
  * gets a fresh lab written from these templates; `topologies/conformance/` holds the plain ones for use
  * by hand, written by the same code.
  */
+import { stringify } from 'yaml';
 import type { SpeakerImpl } from '../topology/schema.js';
 
 export type VariantId = 'v2-ipv4' | 'v3-ipv4' | 'v3-ipv6';
@@ -158,7 +159,65 @@ function address(v: Variant, node: 'dut' | 'dut2' | 'tester'): string[] {
   return v.family === 4 ? [`198.51.100.${host}/24`] : [`2001:db8:1::${host}/64`];
 }
 
-/** The lab's topology file (YAML), its configs at `confs` (file names relative to the topology). */
+/**
+ * The lab's topology as data (what the runner hands to `up`), its configs at `confs` (file names relative
+ * to the topology's directory).
+ */
+export function labTopology(
+  name: string,
+  v: Variant,
+  spec: DutSpec,
+  impl: SpeakerImpl,
+  confs: { dut: string; dut2?: string },
+): Record<string, unknown> {
+  const second = spec.secondSegment || spec.instances.some((i) => i.iface === 'eth1');
+  const nodes: Record<string, unknown> = {
+    dut: {
+      interfaces: {
+        eth0: { addresses: address(v, 'dut'), mac: MACS.dut },
+        ...(second
+          ? {
+              eth1: {
+                addresses: [v.family === 4 ? '203.0.113.2/24' : '2001:db8:2::2/64'],
+                mac: '02:00:00:00:01:02',
+              },
+            }
+          : {}),
+      },
+      vrrp: { config: confs.dut, impl },
+    },
+  };
+  if (spec.dut2 && confs.dut2) {
+    nodes.dut2 = {
+      interfaces: { eth0: { addresses: address(v, 'dut2'), mac: MACS.dut2 } },
+      vrrp: { config: confs.dut2, impl },
+    };
+  }
+  nodes.tester = {
+    interfaces: { eth0: { addresses: address(v, 'tester'), mac: MACS.tester } },
+    services: [{ kind: 'tester' }],
+  };
+  return {
+    name,
+    ...(v.family === 6
+      ? {
+          defaults: {
+            sysctls: { 'net.ipv6.conf.all.accept_dad': 0, 'net.ipv6.conf.default.accept_dad': 0 },
+          },
+        }
+      : {}),
+    segments: { lan: {}, ...(second ? { lan2: {} } : {}) },
+    nodes,
+    links: [
+      { endpoints: ['dut:eth0', 'lan'] },
+      ...(second ? [{ endpoints: ['dut:eth1', 'lan2'] }] : []),
+      ...(spec.dut2 ? [{ endpoints: ['dut2:eth0', 'lan'] }] : []),
+      { endpoints: ['tester:eth0', 'lan'] },
+    ],
+  };
+}
+
+/** The same lab as a topology file (topologies/conformance/), for reading and for `harness up`. */
 export function labYaml(
   name: string,
   v: Variant,
@@ -167,47 +226,11 @@ export function labYaml(
   confs: { dut: string; dut2?: string },
 ): string {
   const second = spec.secondSegment || spec.instances.some((i) => i.iface === 'eth1');
-  const lines = [
+  const header = [
     '# yaml-language-server: $schema=../topology.schema.json',
     `# Conformance lab ${v.id}: the device under test (dut) and the tester on one segment${second ? ', dut eth1 on a second' : ''}.`,
-    `name: ${name}`,
-    ...(v.family === 6
-      ? ['defaults:', '  sysctls: { net.ipv6.conf.all.accept_dad: 0, net.ipv6.conf.default.accept_dad: 0 }']
-      : []),
-    'segments:',
-    '  lan: {}',
-    ...(second ? ['  lan2: {}'] : []),
-    'nodes:',
-    '  dut:',
-    '    interfaces:',
-    `      eth0: { addresses: [${address(v, 'dut').join(', ')}], mac: "${MACS.dut}" }`,
-    ...(second
-      ? [
-          `      eth1: { addresses: [${v.family === 4 ? '203.0.113.2/24' : '2001:db8:2::2/64'}], mac: "02:00:00:00:01:02" }`,
-        ]
-      : []),
-    `    vrrp: { config: ${confs.dut}, impl: ${impl} }`,
   ];
-  if (spec.dut2 && confs.dut2) {
-    lines.push(
-      '  dut2:',
-      '    interfaces:',
-      `      eth0: { addresses: [${address(v, 'dut2').join(', ')}], mac: "${MACS.dut2}" }`,
-      `    vrrp: { config: ${confs.dut2}, impl: ${impl} }`,
-    );
-  }
-  lines.push(
-    '  tester:',
-    '    interfaces:',
-    `      eth0: { addresses: [${address(v, 'tester').join(', ')}], mac: "${MACS.tester}" }`,
-    '    services: [{ kind: tester }]',
-    'links:',
-    '  - endpoints: [dut:eth0, lan]',
-    ...(second ? ['  - endpoints: [dut:eth1, lan2]'] : []),
-    ...(spec.dut2 ? ['  - endpoints: [dut2:eth0, lan]'] : []),
-    '  - endpoints: [tester:eth0, lan]',
-  );
-  return `${lines.join('\n')}\n`;
+  return `${header.join('\n')}\n${stringify(labTopology(name, v, spec, impl, confs), { flowCollectionPadding: true })}`;
 }
 
 /** What `topologies/conformance/` holds: a plain lab per variant (DUT priority 100, one instance). */

@@ -13,7 +13,7 @@ import { launchTester } from '../services/tester.js';
 import { launchWebapp } from '../services/webapp.js';
 import { isSpeaker, SPEAKERS } from '../speakers/speaker.js';
 import type { ImplChoice } from '../topology/impl.js';
-import { loadTopology } from '../topology/load.js';
+import { loadTopology, topologyFromData } from '../topology/load.js';
 import { type LabPlan, planLab } from '../topology/plan.js';
 import { LabName } from '../topology/schema.js';
 import { SWITCH, validateTopology } from '../topology/validate.js';
@@ -27,7 +27,9 @@ import { teardown } from './teardown.js';
 import { type Holders, waitForVips } from './vips.js';
 
 export interface UpOptions {
-  file: string;
+  /** The topology file; or `topology`, one built in code. */
+  file?: string;
+  topology?: { data: unknown; dir: string; label: string };
   name?: string;
   /** Which speaker runs on which node (default: what the topology file says, else keepalived). */
   impl?: ImplChoice | undefined;
@@ -57,7 +59,12 @@ export const DEFAULT_RUNS_DIR = 'runs';
 
 /** Loads and validates a topology, then everything `up` checks before it may create anything. */
 export async function prepare(opts: UpOptions) {
-  const loaded = await loadTopology(opts.file);
+  const loaded = opts.topology
+    ? topologyFromData(opts.topology.data, opts.topology.dir, opts.topology.label)
+    : opts.file
+      ? await loadTopology(opts.file)
+      : undefined;
+  if (!loaded) throw new InputError('up: a topology file or a topology object is needed');
   const resolved = await validateTopology(loaded, { impl: opts.impl });
   const lab = opts.name ?? loaded.topology.name;
   const check = LabName.safeParse(lab);

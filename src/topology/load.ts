@@ -91,6 +91,21 @@ export function parseTopology(text: string, file: string): LoadedTopology {
   return { topology: parsed.data, file, dir: dirname(resolve(file)), locate };
 }
 
+/**
+ * A topology built in code (a conformance lab, later the explorer's and container labs) instead of read
+ * from a file: the same shape check, no YAML written to be read back. `dir` is where relative paths in it
+ * (keepalived.conf files) resolve; `label` names it in errors, which carry the offending path and value
+ * (there are no lines to point at: every position is label:1:1).
+ */
+export function topologyFromData(data: unknown, dir: string, label: string): LoadedTopology {
+  const locate = (): SourcePos => ({ file: label, line: 1, col: 1 });
+  const parsed = Topology.safeParse(data);
+  if (!parsed.success) {
+    throw new InputErrors(parsed.error.issues.map((issue) => issueToError(issue, data, locate)));
+  }
+  return { topology: parsed.data, file: label, dir: resolve(dir), locate };
+}
+
 function valueAt(data: unknown, path: Path): unknown {
   let v = data;
   for (const step of path) v = v == null ? undefined : (v as Record<string | number, unknown>)[step];
