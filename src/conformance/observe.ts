@@ -20,27 +20,18 @@ interface Base {
   who: Who;
 }
 
+/** A protocol-112 packet: where it came from and its octets as captured (judges read them without the codec). */
+interface VrrpPacket extends Base {
+  kind: 'advert';
+  src: string;
+  dst: string;
+  ttl: number;
+  wire: Buffer;
+}
+
 export type Obs =
-  | (Base & {
-      kind: 'advert';
-      src: string;
-      dst: string;
-      ttl: number;
-      /** the VRRP message's octets as captured, for judges that read them without the codec */
-      wire: Buffer;
-      ok: true;
-      advert: VrrpAdvert;
-      checksumForm: ChecksumForm;
-    })
-  | (Base & {
-      kind: 'advert';
-      src: string;
-      dst: string;
-      ttl: number;
-      wire: Buffer;
-      ok: false;
-      reason: DropReason;
-    })
+  | (VrrpPacket & { ok: true; advert: VrrpAdvert; checksumForm: ChecksumForm })
+  | (VrrpPacket & { ok: false; reason: DropReason })
   | (Base & {
       kind: 'arp';
       op: number;
