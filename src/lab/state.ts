@@ -59,6 +59,17 @@ export interface ProcessRecord {
 /** Runtime registry: lab name → run directory. On tmpfs, like /run/netns, so both vanish at reboot. */
 export const REGISTRY = process.env.VRRP_HARNESS_REGISTRY ?? '/run/vrrp-harness/labs';
 
+/**
+ * Where a run keeps what PostgreSQL must reach as its own user when the run directory is not reachable by
+ * it (a checkout under a private directory, e.g. mktemp -d): world-searchable, one per run, named so that
+ * teardown (down, gc after a crash) finds it from the run's id alone.
+ */
+export const SCRATCH_ROOT = process.env.VRRP_HARNESS_SCRATCH ?? '/var/tmp/vrrp-harness';
+
+export function scratchDir(lab: string, runId: string): string {
+  return join(SCRATCH_ROOT, `${lab}-${runId}`);
+}
+
 export function tagFor(lab: string, runId: string): string {
   return `vrrp-harness lab=${lab} run=${runId}`;
 }

@@ -3,7 +3,7 @@ import { ipBatch, listNetns } from '../netns/ip.js';
 import { killUntilGone } from './daemon.js';
 import { namespaceTag } from './network.js';
 import { runPids } from './proc.js';
-import { type LabState, unregister } from './state.js';
+import { type LabState, scratchDir, unregister } from './state.js';
 
 export interface TeardownReport {
   namespaces: string[];
@@ -42,6 +42,8 @@ export async function teardown(
   await ipBatch(owned.map((ns) => `netns del ${ns}`));
   // rm(1) removes a run directory (thousands of PostgreSQL files) in a third of the time fs.rm takes.
   if (!opts.keepRunDir && state.runDir) await execa('rm', ['-rf', '--one-file-system', '--', state.runDir]);
+  // PostgreSQL's files when the run directory was out of its reach (see postgresHome); usually absent.
+  await execa('rm', ['-rf', '--one-file-system', '--', scratchDir(state.lab, state.runId)]);
   await unregister(state.lab, state.runId);
   return { namespaces: owned, processes, ms: performance.now() - started };
 }

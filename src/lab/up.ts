@@ -7,7 +7,7 @@ import { InputError, RuntimeFailure, type SourcePos } from '../errors.js';
 import type { ConfigWarning } from '../keepalived/config/vrrp.js';
 import { addresses, listNetns } from '../netns/ip.js';
 import { launchNginx } from '../services/nginx.js';
-import { checkPostgresReachable, launchPostgres, pgTemplate } from '../services/postgres.js';
+import { launchPostgres, pgTemplate, postgresHome } from '../services/postgres.js';
 import type { Launch, ServiceContext } from '../services/service.js';
 import { launchTester } from '../services/tester.js';
 import { launchWebapp } from '../services/webapp.js';
@@ -22,7 +22,16 @@ import { type CheckResult, runCheck } from './checks.js';
 import { logTail, type RunningDaemon, startDaemon } from './daemon.js';
 import { createNetwork } from './network.js';
 import { isAlive, procStartTime } from './proc.js';
-import { findLab, type LabState, readState, runEnv, tagFor, writeState } from './state.js';
+import {
+  findLab,
+  type LabState,
+  readState,
+  runEnv,
+  SCRATCH_ROOT,
+  scratchDir,
+  tagFor,
+  writeState,
+} from './state.js';
 import { teardown } from './teardown.js';
 import { type Holders, waitForVips } from './vips.js';
 
@@ -98,7 +107,7 @@ export async function prepare(opts: UpOptions) {
     if (err instanceof InputError) throw err;
   }
   if (plan.nodes.some((n) => n.services.some((s) => s.kind === 'postgres')))
-    await checkPostgresReachable(runDir);
+    await postgresHome(runDir, SCRATCH_ROOT);
   // A speaker that reads the file its own way (tsvrrpd) says what it cannot run now, not after `up` began.
   const notes = new Map<string, ConfigWarning[]>();
   for (const node of plan.nodes) {
@@ -191,7 +200,9 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   try {
     const needsPg = plan.nodes.some((n) => n.services.some((s) => s.kind === 'postgres'));
     // initdb does not need the network: it runs while the network is built.
-    const template = needsPg ? pgTemplate(runDir, runEnv(lab, runId)) : undefined;
+    const template = needsPg
+      ? postgresHome(runDir, scratchDir(lab, runId)).then((home) => pgTemplate(home, runEnv(lab, runId)))
+      : undefined;
     template?.catch(() => {});
 
     say(`creating ${plan.namespaces.length} namespaces, ${plan.segments.length} segments`);

@@ -30,39 +30,40 @@ async function pgIds(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(r.stdout), gid: Number(g.stdout) };
 }
 
-/**
- * PostgreSQL refuses to run as root, so its data directory must be reachable by the postgres user:
- * every parent directory needs the search bit for it. Checked before anything is created.
- */
-export async function checkPostgresReachable(runDir: string): Promise<void> {
+/** Whether the postgres user can reach `dir`: every existing parent has the search bit for it. */
+async function reachableByPostgres(dir: string): Promise<boolean> {
   const { uid, gid } = await pgIds();
-  let dir = runDir;
-  for (;;) {
-    try {
-      const s = await stat(dir);
-      const ok = s.uid === uid ? s.mode & 0o100 : s.gid === gid ? s.mode & 0o010 : s.mode & 0o001;
-      if (!ok) {
-        throw new InputError(
-          `run directory ${runDir} is not reachable by the '${PG_USER}' user (${dir} lacks the search bit) and PostgreSQL refuses to run as root; pass --run-dir under a world-searchable path such as /var/tmp/vrrp-harness`,
-        );
-      }
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      // not created yet: its parent decides
-    }
-    const up = dirname(dir);
-    if (up === dir) return;
-    dir = up;
+  for (let d = dir; ; d = dirname(d)) {
+    const s = await stat(d).catch(() => undefined);
+    // not created yet: its parent decides
+    if (s && !(s.uid === uid ? s.mode & 0o100 : s.gid === gid ? s.mode & 0o010 : s.mode & 0o001))
+      return false;
+    if (dirname(d) === d) return true;
   }
+}
+
+/**
+ * Where PostgreSQL's files go. PostgreSQL refuses to run as root, so its data directories must be
+ * reachable by the postgres user: in the run directory when they are; otherwise in the run's scratch
+ * directory (world-searchable, removed with the run by teardown). Checked before anything is created.
+ */
+export async function postgresHome(runDir: string, scratch: string): Promise<string> {
+  if (await reachableByPostgres(runDir)) return runDir;
+  if (await reachableByPostgres(scratch)) return scratch;
+  throw new InputError(
+    `neither the run directory ${runDir} nor ${scratch} is reachable by the '${PG_USER}' user, and PostgreSQL refuses to run as root: set VRRP_HARNESS_SCRATCH to a world-searchable directory`,
+  );
 }
 
 /**
  * One initdb per lab (about half a second), copied for each database node (tens of milliseconds).
  * Trust authentication: the lab's networks exist only inside its own namespaces.
  */
-export async function pgTemplate(runDir: string, env: Record<string, string>): Promise<string> {
-  const template = join(runDir, 'pg-template');
+export async function pgTemplate(home: string, env: Record<string, string>): Promise<string> {
+  const template = join(home, 'pg-template');
   const { uid, gid } = await pgIds();
+  // 0755 whatever the umask: the postgres user passes through to the template and the data beside it.
+  await mkdir(home, { recursive: true, mode: 0o755 });
   await mkdir(template, { recursive: true });
   await chown(template, uid, gid);
   const bin = await postgresBin();
@@ -116,7 +117,8 @@ export async function launchPostgres(
   svc: PostgresService,
   template: string,
 ): Promise<Launch> {
-  const data = join(ctx.dir, 'data');
+  // Beside the template, so in a directory the postgres user can reach (see postgresHome).
+  const data = join(dirname(template), `pg-data-${ctx.node.name}-${ctx.dir.split('/').at(-1)}`);
   // cp -a as root keeps the postgres ownership initdb gave the template.
   const copy = await execa('cp', ['-a', template, data], { reject: false, env: ctx.env });
   if (copy.exitCode !== 0) throw new RuntimeFailure(`copying the database template failed: ${copy.stderr}`);

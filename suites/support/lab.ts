@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, watch } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
-import { type LabState, REGISTRY } from '../../src/lab/state.js';
+import { type LabState, REGISTRY, SCRATCH_ROOT } from '../../src/lab/state.js';
 import { labPrivileges, PRIVILEGE_HINT } from '../../src/util/privileges.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -59,10 +59,18 @@ export async function leftovers(lab: string, runsDir = join(ROOT, 'runs')) {
     stranded,
     runDir: existsSync(join(runsDir, lab)),
     registry: existsSync(join(REGISTRY, `${lab}.json`)),
+    scratch: (await readdir(SCRATCH_ROOT).catch(() => [] as string[])).filter((d) => d.startsWith(`${lab}-`)),
   };
 }
 
-export const NOTHING = { namespaces: [], processes: [], stranded: [], runDir: false, registry: false };
+export const NOTHING = {
+  namespaces: [],
+  processes: [],
+  stranded: [],
+  runDir: false,
+  registry: false,
+  scratch: [],
+};
 
 /** POSIX shared memory segments (/dev/shm): a PostgreSQL killed at the wrong moment would leave some here. */
 export async function shmSegments(): Promise<string[]> {
