@@ -114,7 +114,6 @@ function discardRun(
     dst: '224.0.0.18',
     ttl: 255,
     wire: Buffer.alloc(0),
-    checksumForm: 'pseudo',
     advert: {
       version: 3,
       type: 1,

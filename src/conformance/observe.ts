@@ -7,7 +7,7 @@
 import { decodeFrame, type Frame } from '../capture/decode/frame.js';
 import { formatIpv6 } from '../capture/decode/ip.js';
 import { readAll } from '../capture/pcap.js';
-import { type ChecksumForm, type DropReason, decodeVrrp, type VrrpAdvert } from '../vrrp/packet.js';
+import { type DropReason, decodeVrrp, type VrrpAdvert } from '../vrrp/packet.js';
 import { MACS, type Variant } from './lab.js';
 
 export type Who = 'dut' | 'dut2' | 'tester' | 'other';
@@ -30,7 +30,7 @@ interface VrrpPacket extends Base {
 }
 
 export type Obs =
-  | (VrrpPacket & { ok: true; advert: VrrpAdvert; checksumForm: ChecksumForm })
+  | (VrrpPacket & { ok: true; advert: VrrpAdvert })
   | (VrrpPacket & { ok: false; reason: DropReason })
   | (Base & {
       kind: 'arp';
@@ -129,7 +129,7 @@ export async function observe(v: Variant, pcaps: { segment: string; file: string
         };
         out.push(
           d.ok
-            ? { ...common, kind: 'advert', ok: true, advert: d.advert, checksumForm: d.checksumForm }
+            ? { ...common, kind: 'advert', ok: true, advert: d.advert }
             : { ...common, kind: 'advert', ok: false, reason: d.reason },
         );
       } else if (f.arp) {

@@ -1,5 +1,5 @@
 import { chown, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { InputError, RuntimeFailure } from '../errors.js';
 import type { PostgresService } from '../topology/schema.js';
@@ -118,7 +118,7 @@ export async function launchPostgres(
   template: string,
 ): Promise<Launch> {
   // Beside the template, so in a directory the postgres user can reach (see postgresHome).
-  const data = join(dirname(template), `pg-data-${ctx.node.name}-${ctx.dir.split('/').at(-1)}`);
+  const data = join(dirname(template), `pg-data-${ctx.node.name}-${basename(ctx.dir)}`);
   // cp -a as root keeps the postgres ownership initdb gave the template.
   const copy = await execa('cp', ['-a', template, data], { reject: false, env: ctx.env });
   if (copy.exitCode !== 0) throw new RuntimeFailure(`copying the database template failed: ${copy.stderr}`);
