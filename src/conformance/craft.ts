@@ -6,6 +6,7 @@
  * checksum is summed again by the judges' own routine (./wire.ts): a codec checksum bug shared by
  * tsvrrpd's receiver and the tester would otherwise make a bad frame look good to both. Pure.
  */
+import { parseMac } from '../capture/decode/ethernet.js';
 import {
   type EncodeInput,
   type EncodeOptions,
@@ -42,12 +43,6 @@ export interface CraftSpec {
 
 /** RFC 5798 §7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
 export const virtualMac = rfcVirtualRouterMac;
-
-function macBytes(mac: string): Buffer {
-  const hex = mac.replaceAll(':', '');
-  if (!/^[0-9a-fA-F]{12}$/.test(hex)) throw new RangeError(`not a MAC address: ${mac}`);
-  return Buffer.from(hex, 'hex');
-}
 
 function groupMac(family: 4 | 6): string {
   return family === 4 ? '01:00:5e:00:00:12' : '33:33:00:00:00:12';
@@ -109,8 +104,8 @@ export function craftFrame(spec: CraftSpec): Buffer {
     message.copy(ip, 40);
   }
   const frame = Buffer.alloc(14 + ip.length + (spec.padding ?? 0));
-  macBytes(spec.dstMac ?? groupMac(family)).copy(frame, 0);
-  macBytes(spec.srcMac ?? virtualMac(spec.advert.vrid, family)).copy(frame, 6);
+  parseMac(spec.dstMac ?? groupMac(family)).copy(frame, 0);
+  parseMac(spec.srcMac ?? virtualMac(spec.advert.vrid, family)).copy(frame, 6);
   frame.writeUInt16BE(family === 4 ? 0x0800 : 0x86dd, 12);
   ip.copy(frame, 14);
   return frame;
@@ -120,14 +115,14 @@ export function craftFrame(spec: CraftSpec): Buffer {
 export function arpRequest(senderMac: string, senderIp: string, target: string): Buffer {
   const f = Buffer.alloc(42);
   Buffer.from('ffffffffffff', 'hex').copy(f, 0);
-  macBytes(senderMac).copy(f, 6);
+  parseMac(senderMac).copy(f, 6);
   f.writeUInt16BE(0x0806, 12);
   f.writeUInt16BE(1, 14);
   f.writeUInt16BE(0x0800, 16);
   f[18] = 6;
   f[19] = 4;
   f.writeUInt16BE(1, 20);
-  macBytes(senderMac).copy(f, 22);
+  parseMac(senderMac).copy(f, 22);
   f.set(ipBytes(senderIp, 4), 28);
   f.set(ipBytes(target, 4), 38);
   return f;
@@ -159,7 +154,7 @@ export function neighborSolicitation(srcMac: string, srcIp: string, target: stri
   ]);
   const f = Buffer.alloc(14 + 40 + 32);
   Buffer.from([0x33, 0x33, 0xff, t[13] ?? 0, t[14] ?? 0, t[15] ?? 0]).copy(f, 0);
-  macBytes(srcMac).copy(f, 6);
+  parseMac(srcMac).copy(f, 6);
   f.writeUInt16BE(0x86dd, 12);
   f.writeUInt32BE(0x60000000, 14);
   f.writeUInt16BE(32, 18);
@@ -172,7 +167,7 @@ export function neighborSolicitation(srcMac: string, srcIp: string, target: stri
   f.set(t, icmp + 8);
   f[icmp + 24] = 1; // source link-layer address
   f[icmp + 25] = 1;
-  macBytes(srcMac).copy(f, icmp + 26);
+  parseMac(srcMac).copy(f, icmp + 26);
   let sum = 0;
   const add = (b: Uint8Array) => {
     for (let i = 0; i < b.length; i += 2) sum += ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);

@@ -35,10 +35,12 @@ import {
 import { teardown } from './teardown.js';
 import { type Holders, waitForVips } from './vips.js';
 
-export interface UpOptions {
-  /** The topology file; or `topology`, one built in code. */
-  file?: string;
-  topology?: { data: unknown; dir: string; label: string };
+/** A topology file, or one built in code (relative paths in it resolve from `dir`). */
+export type TopologySource =
+  | { file: string; topology?: undefined }
+  | { file?: undefined; topology: { data: unknown; dir: string; label: string } };
+
+export type UpOptions = TopologySource & {
   name?: string;
   /** Which speaker runs on which node (default: what the topology file says, else keepalived). */
   impl?: ImplChoice | undefined;
@@ -54,7 +56,7 @@ export interface UpOptions {
   progress?: (msg: string) => void;
   /** Aborting it (Ctrl-C in the CLI) stops `up` where it is and rolls back what it created. */
   signal?: AbortSignal;
-}
+};
 
 export interface UpResult {
   state: LabState;
@@ -70,10 +72,7 @@ export const DEFAULT_RUNS_DIR = 'runs';
 export async function prepare(opts: UpOptions) {
   const loaded = opts.topology
     ? topologyFromData(opts.topology.data, opts.topology.dir, opts.topology.label)
-    : opts.file
-      ? await loadTopology(opts.file)
-      : undefined;
-  if (!loaded) throw new InputError('up: a topology file or a topology object is needed');
+    : await loadTopology(opts.file);
   const resolved = await validateTopology(loaded, { impl: opts.impl });
   const lab = opts.name ?? loaded.topology.name;
   const check = LabName.safeParse(lab);
