@@ -93,13 +93,17 @@ describe.skipIf(!canRunLabs)('up fails cleanly', () => {
   });
 
   it('without root: a one-line explanation and exit 2', async () => {
-    // setpriv drops to nobody with no capabilities, as an unprivileged user would run it.
+    // setpriv drops to nobody without CAP_NET_ADMIN or CAP_SYS_ADMIN, as an unprivileged user would run
+    // it. It keeps CAP_DAC_READ_SEARCH only, so that nobody can read a checkout under a private directory
+    // (a clone in mktemp -d, mode 0700): without it node cannot load the CLI and exits 1 before the check.
     const r = await execa(
       'setpriv',
       [
         '--reuid=65534',
         '--regid=65534',
         '--clear-groups',
+        '--inh-caps=+dac_read_search',
+        '--ambient-caps=+dac_read_search',
         'node',
         CLI,
         'up',
